@@ -1,0 +1,25 @@
+import type { BackendSummary } from '../ipc/contract';
+
+export interface BackendDescription extends BackendSummary {
+  threads: number;
+  versions: Record<string, string>;
+}
+
+let pending: Promise<BackendDescription> | undefined;
+
+/** Initializes the compute backend once per process and describes it for the UI, the CLI and run records. */
+export function describeBackend(): Promise<BackendDescription> {
+  pending ??= (async () => {
+    const { initBackend } = await import('../core/compute/backend');
+    const info = await initBackend();
+    return {
+      name: info.name,
+      description: info.description,
+      ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
+      howToGetGpu: info.howToGetGpu,
+      threads: info.threads,
+      versions: info.versions,
+    };
+  })();
+  return pending;
+}

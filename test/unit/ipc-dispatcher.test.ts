@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { createDispatcher, UserFacingError, type Handlers } from '../../src-main/ipc/dispatcher';
+import { INVOKE_CHANNELS, invokeContract } from '../../src-main/ipc/contract';
+
+function handlers(overrides: Partial<Handlers> = {}): Handlers {
+  const fail = () => {
+    throw new Error('not used in this test');
+  };
+  return {
+    'app:info': fail,
+    'app:echo': ({ text }) => ({ text, receivedAtIso: '2026-01-01T00:00:00.000Z' }),
+    'app:open-external': fail,
+    'dataset:summary': fail,
+    'job:cancel': fail,
+    'job:list': fail,
+    ...overrides,
+  };
+}
+
+describe('IPC dispatcher', () => {
+  it('answers a valid call with the handler value', async () => {
+    const dispatch = createDispatcher(handlers());
+    expect(await dispatch('app:echo', { text: 'Fe2O3' })).toEqual({
+      ok: true,
+      value: { text: 'Fe2O3', receivedAtIso: '2026-01-01T00:00:00.000Z' },
+    });
+  });
+
+  it('refuses unknown channels without calling anything', async () => {
+    const res = await createDispatcher(handlers())('fs:readFile', { path: '/etc/passwd' });
+    expect(res).toEqual({ ok: false, error: { code: 'unknown-channel', message: expect.stringContaining('fs:readFile') } });
+  });
+
+  it.each([
+    ['app:echo', undefined],
+    ['app:echo', { text: 42 }],
+    ['app:echo', { text: 'a', extra: true }],
+    ['app:echo', 'just a string'],
+    ['app:info', { unexpected: 1 }],
+    ['dataset:summary', { dir: '' }],
+    ['dataset:summary', { dir: 'a\0b' }],
+    ['job:cancel', { jobId: '../../etc' }],
+    ['app:open-external', { url: 'file:///etc/passwd' }],
+    ['app:open-external', { url: 'javascript:alert(1)' }],
+  ])('rejects %s with a bad argument %j as invalid-argument', async (channel, arg) => {
+    let called = false;
+    const all = Object.fromEntries(
+      INVOKE_CHANNELS.map((c) => [
+        c,
+        () => {
+          called = true;
+          return undefined;
+        },
+      ]),
+    ) as unknown as Handlers;
+    const res = await createDispatcher(all)(channel, arg);
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.code).toBe('invalid-argument');
+    expect(called).toBe(false);
+  });
+
+  it('turns a user-facing error into its code and message', async () => {
+    const dispatch = createDispatcher(
+      handlers({
+        'dataset:summary': () => {
+          throw new UserFacingError('no id_prop.csv in /tmp/x: choose a CGCNN-layout folder', 'not-found');
+        },
+      }),
+    );
+    expect(await dispatch('dataset:summary', { dir: '/tmp/x' })).toEqual({
+      ok: false,
+      error: { code: 'not-found', message: 'no id_prop.csv in /tmp/x: choose a CGCNN-layout folder' },
+    });
+  });
+
+  it('turns an unexpected exception into an internal error and logs it, without throwing', async () => {
+    const logged: string[] = [];
+    const dispatch = createDispatcher(
+      handlers({
+        'job:list': () => {
+          throw new TypeError('boom');
+        },
+      }),
+      (m) => logged.push(m),
+    );
+    const res = await dispatch('job:list', undefined);
+    expect(res).toEqual({ ok: false, error: { code: 'internal', message: 'job:list failed: boom' } });
+    expect(logged[0]).toContain('TypeError: boom');
+  });
+
+  it('has a guard for every channel', () => {
+    for (const c of INVOKE_CHANNELS) expect(typeof invokeContract[c].parse).toBe('function');
+  });
+});
