@@ -9,6 +9,7 @@ import { UserFacingError } from '../ipc/dispatcher';
 import { APP_VERSION } from './version';
 import { projectsDir } from './paths';
 import { summarizeDataset } from './dataset-summary';
+import { JobManager } from './jobs';
 
 export interface AppContext {
   /** Resolves the compute backend once (lazily) and describes it. */
@@ -17,7 +18,7 @@ export interface AppContext {
   openExternal(url: string): Promise<void>;
 }
 
-export function createHandlers(ctx: AppContext): Handlers {
+export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events)): Handlers {
   return {
     'app:info': async (): Promise<AppInfo> => {
       const backend = await ctx.backend();
@@ -41,7 +42,7 @@ export function createHandlers(ctx: AppContext): Handlers {
         throw new UserFacingError(err instanceof Error ? err.message : String(err), 'not-found');
       }
     },
-    'job:cancel': () => ({ cancelled: false }),
-    'job:list': () => [],
+    'job:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    'job:list': () => jobs.list(),
   };
 }

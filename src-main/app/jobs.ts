@@ -1,0 +1,51 @@
+/**
+ * Long work (featurize, train, screen) as jobs: each has an id, streams `job:progress` events,
+ * and can be cancelled through its AbortSignal. The work itself runs in worker threads
+ * (see src-main/core/parallel); this registry only tracks state for the UI.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobKind, JobProgress } from '../ipc/contract';
+import type { EventSink } from '../ipc/dispatcher';
+
+export type ProgressUpdate = Partial<Pick<JobProgress, 'done' | 'total' | 'unit' | 'message' | 'metrics' | 'ratePerSecond' | 'etaSeconds'>>;
+
+export type JobWork = (signal: AbortSignal, report: (update: ProgressUpdate) => void) => Promise<string | void>;
+
+export class JobManager {
+  private readonly jobs = new Map<string, { progress: JobProgress; controller: AbortController; started: number }>();
+
+  constructor(private readonly events: EventSink) {}
+
+  start(kind: JobKind, unit: string, work: JobWork): string {
+    const jobId = randomUUID().replace(/-/g, '').slice(0, 16);
+    const controller = new AbortController();
+    const progress: JobProgress = { jobId, kind, state: 'running', done: 0, total: 0, unit, elapsedSeconds: 0 };
+    const job = { progress, controller, started: performance.now() };
+    this.jobs.set(jobId, job);
+    const publish = (patch: Partial<JobProgress>): void => {
+      Object.assign(job.progress, patch, { elapsedSeconds: (performance.now() - job.started) / 1000 });
+      this.events.emit('job:progress', { ...job.progress });
+    };
+    publish({});
+    work(controller.signal, (update) => publish(update)).then(
+      (message) => publish({ state: controller.signal.aborted ? 'cancelled' : 'done', ...(message ? { message } : {}) }),
+      (err: unknown) =>
+        publish({
+          state: controller.signal.aborted ? 'cancelled' : 'failed',
+          message: err instanceof Error ? err.message : String(err),
+        }),
+    );
+    return jobId;
+  }
+
+  cancel(jobId: string): boolean {
+    const job = this.jobs.get(jobId);
+    if (!job || job.progress.state !== 'running') return false;
+    job.controller.abort();
+    return true;
+  }
+
+  list(): JobProgress[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.progress }));
+  }
+}

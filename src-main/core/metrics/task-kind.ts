@@ -1,0 +1,86 @@
+/**
+ * Recognising task kinds and units from CSV column names.
+ *
+ * Column names are split into tokens on "_", "-", ".", "/" and spaces (not on camelCase, so
+ * unit tokens such as "eV" stay whole; "BandGap" is matched as the token "bandgap").
+ */
+
+function tokens(name: string): string[] {
+  return name
+    .trim()
+    .split(/[\s_.\-/]+/)
+    .filter((t) => t.length > 0);
+}
+
+const ENERGY_UNITS = new Set(['', 'ev']);
+
+/**
+ * True when the column holds a band gap in eV. Matches (case-insensitive) a "band gap"
+ * token sequence anywhere in the name ("band_gap", "bandgap", "BandGap", "band_gap_eV",
+ * "pbe_band_gap") or a name whose first token is "gap" or "Eg" ("gap_eV", "Eg", "Eg_opt").
+ * A unit, given or inferred from the name, other than eV rules the column out
+ * (e.g. "band_gap_meV" or a gap in Å), so the eV metal threshold can be applied as is.
+ */
+export function isBandGapTask(name: string, unit?: string): boolean {
+  const t = tokens(name).map((s) => s.toLowerCase());
+  if (t.length === 0) return false;
+  let matched = t[0] === 'gap' || t[0] === 'eg';
+  for (let i = 0; i < t.length && !matched; i++) {
+    if (t[i] === 'bandgap' || (t[i] === 'band' && t[i + 1] === 'gap')) matched = true;
+  }
+  if (!matched) return false;
+  const u = (unit ?? inferUnit(name)).trim().toLowerCase();
+  return ENERGY_UNITS.has(u);
+}
+
+/** Suffix tokens matched case-insensitively (multi-letter, unambiguous). */
+const UNIT_SUFFIX_CI: Record<string, string> = {
+  ev: 'eV',
+  mev: 'meV',
+  evatom: 'eV/atom',
+  a3: 'Å^3',
+  ang3: 'Å^3',
+  ang: 'Å',
+  angstrom: 'Å',
+  gpa: 'GPa',
+  gcm3: 'g/cm^3',
+  ub: 'μB',
+  mub: 'μB',
+};
+
+/** Single-letter suffixes, matched case-sensitively (so "lattice_a" is not read as Å). */
+const UNIT_SUFFIX_CS: Record<string, string> = {
+  A: 'Å',
+  K: 'K',
+};
+
+/**
+ * Unit implied by a column name's trailing token(s), or '' when unknown (no suffix guessed).
+ * Examples: "formation_energy_per_atom_eV" -> "eV/atom" (an energy in eV with "per_atom" in the
+ * name), "energy_eV_atom" -> "eV/atom", "band_gap_eV" -> "eV", "efermi_eV" -> "eV",
+ * "volume_A3" -> "Å^3", "bulk_modulus_GPa" -> "GPa", "density_g_cm3" -> "g/cm^3",
+ * "magmom_muB" -> "μB", "Tc_K" -> "K", "band_gap" -> "".
+ */
+export function inferUnit(columnName: string): string {
+  const t = tokens(columnName);
+  if (t.length < 2) return '';
+  const last = t[t.length - 1];
+  const prev = t[t.length - 2].toLowerCase();
+  const lower = last.toLowerCase();
+  const lowerNames = t.map((s) => s.toLowerCase());
+  // "..._eV_atom" / "..._eV_per_atom"
+  if (lower === 'atom' && (prev === 'ev' || (prev === 'per' && t.length >= 3 && t[t.length - 3].toLowerCase() === 'ev'))) {
+    return 'eV/atom';
+  }
+  if (lower === 'cm3' && prev === 'g') return 'g/cm^3';
+  let unit = UNIT_SUFFIX_CS[last] ?? UNIT_SUFFIX_CI[lower] ?? '';
+  if (unit === 'eV' || unit === 'meV') {
+    for (let i = 0; i + 1 < lowerNames.length - 1; i++) {
+      if (lowerNames[i] === 'per' && lowerNames[i + 1] === 'atom') {
+        unit = `${unit}/atom`;
+        break;
+      }
+    }
+  }
+  return unit;
+}
