@@ -1,0 +1,259 @@
+/**
+ * The app shell in Chromium against the real main-process handlers: status bar via app:info, About / System,
+ * the app:echo round trip, bad IPC calls, job progress events, the theme toggle and the Datasets scan.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeBackend, type BackendDescription } from '../../src-main/app/backend-summary';
+import { summarizeDataset } from '../../src-main/app/dataset-summary';
+import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
+import { APP_VERSION } from '../../src-main/app/version';
+import { REPO_ROOT, RENDERER_DIR, startApp, type AppHarness } from './harness';
+import type { PageWindow } from './page-types';
+
+const SAMPLE_DATASET = path.resolve(REPO_ROOT, '../shared/datasets/mt-cgcnn-sample');
+const HAVE_SAMPLE = fs.existsSync(path.join(SAMPLE_DATASET, 'id_prop.csv'));
+
+let app: AppHarness;
+let backend: BackendDescription;
+
+const byTestId = (id: string) => app.page.locator(`[data-testid="${id}"]`);
+
+/** Independent count of the sample's id_prop.csv: rows, and non-empty labels per value column. */
+function countIdProp(dir: string): { rows: number; labelled: number[]; cifFiles: number } {
+  const lines = fs.readFileSync(path.join(dir, 'id_prop.csv'), 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = lines[0]!.split(',');
+  const body = lines.slice(1);
+  const labelled = header.slice(1).map((_, c) => body.filter((l) => (l.split(',')[c + 1] ?? '').trim() !== '').length);
+  const cifFiles = fs.readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.cif')).length;
+  return { rows: body.length, labelled, cifFiles };
+}
+
+beforeAll(async () => {
+  backend = await describeBackend();
+  app = await startApp();
+});
+
+afterEach(() => {
+  // Console errors, page errors, CSP violations, blocked external requests and main-side handler crashes.
+  expect(app.takeProblems()).toEqual([]);
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('app shell', () => {
+  it('ships the CSP as a meta tag equal to the header policy (minus header-only directives)', () => {
+    const html = fs.readFileSync(path.join(RENDERER_DIR, 'index.html'), 'utf8');
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
+    expect(meta).toBeDefined();
+    const directives = (policy: string) =>
+      policy
+        .split(';')
+        .map((d) => d.trim().replace(/\s+/g, ' '))
+        .filter((d) => d && !d.startsWith('frame-ancestors'));
+    expect(directives(meta!)).toEqual(directives(CONTENT_SECURITY_POLICY));
+  });
+
+  it('shows the compute backend and version that came back through app:info', async () => {
+    await app.open();
+    const status = byTestId('status-backend');
+    await expect.poll(() => status.getAttribute('data-backend'), { timeout: 60_000 }).toBe(backend.name);
+    expect((await status.textContent())?.trim()).toBe(backend.name);
+    expect(await byTestId('status-version').textContent()).toBe(`v${APP_VERSION}`);
+    expect(await byTestId('status-jobs').textContent()).toContain('No jobs running');
+    // The default section is Datasets, shown in the rail, the header and the view title.
+    expect(await byTestId('nav-datasets').getAttribute('aria-current')).toBe('page');
+    expect(await byTestId('view-title').textContent()).toBe('Datasets');
+    await app.screenshot('shell-light');
+  });
+
+  it('the harness notices CSP violations and console errors (self-check of the problem collector)', async () => {
+    await app.page.evaluate(async () => {
+      const w = globalThis as unknown as PageWindow & {
+        document: { createElement(tag: string): { textContent: string }; head: { append(el: object): void } };
+        fetch(url: string): Promise<unknown>;
+        console: { error(m: string): void };
+      };
+      const inline = w.document.createElement('script');
+      inline.textContent = 'void 0';
+      w.document.head.append(inline);
+      await w.fetch('https://example.com/data.json').catch(() => undefined);
+      w.console.error('deliberate console error');
+      await new Promise((resolve) => w.setTimeout(() => resolve(undefined), 200));
+    });
+    const problems = app.takeProblems().join('\n');
+    expect(problems).toContain('CSP violation: script-src');
+    expect(problems).toContain('CSP violation: connect-src');
+    expect(problems).toContain('deliberate console error');
+  });
+
+  it('navigates the rail; unbuilt sections say what comes there', async () => {
+    for (const id of ['projects', 'structures', 'train', 'results', 'screening', 'reports']) {
+      await byTestId(`nav-${id}`).click();
+      await expect.poll(() => app.page.url()).toContain(`#/${id}`);
+      await byTestId(`placeholder-${id}`).waitFor();
+      expect(await byTestId(`placeholder-${id}`).locator('li').count()).toBeGreaterThan(0);
+    }
+    await app.screenshot('placeholder-reports');
+  });
+
+  it('About / System shows app:info in full', async () => {
+    await byTestId('nav-about').click();
+    await byTestId('backend-panel').waitFor();
+    expect(await byTestId('about-backend-name').textContent()).toBe(backend.name);
+    expect(await byTestId('about-backend-description').textContent()).toBe(backend.description);
+    if (backend.fallbackReason) expect(await byTestId('about-fallback-reason').textContent()).toContain(backend.fallbackReason.slice(0, 40));
+    else expect(await byTestId('about-fallback-reason').count()).toBe(0);
+    if (backend.name !== 'tensorflow-gpu') {
+      // Backticked parts render as <code>; compare the text without them.
+      expect(await byTestId('about-how-to-gpu').textContent()).toContain(backend.howToGetGpu.replace(/`/g, '').slice(0, 60));
+    }
+    expect(await byTestId('about-app-version').textContent()).toBe(APP_VERSION);
+    expect(await byTestId('about-cpu-count').textContent()).toBe(String(os.cpus().length));
+    expect(await byTestId('about-projects-dir').textContent()).toBe(path.join(app.home, 'projects'));
+    const versions = await byTestId('about-versions').textContent();
+    expect(versions).toContain(process.versions.node);
+    for (const v of Object.values(backend.versions)) expect(versions).toContain(v);
+  });
+
+  it('IPC check: app:echo round trip through the UI', async () => {
+    const text = 'Fe2O3 · LiFePO4 ✓ 42';
+    const before = Date.now();
+    await byTestId('echo-input').fill(text);
+    await byTestId('echo-send').click();
+    await byTestId('echo-result').waitFor();
+    const after = Date.now();
+    expect(await byTestId('echo-answer').textContent()).toBe(text);
+    const iso = await byTestId('echo-received').getAttribute('data-iso');
+    const seen = Date.parse(iso ?? '');
+    expect(seen).toBeGreaterThanOrEqual(before - 5);
+    expect(seen).toBeLessThanOrEqual(after + 5);
+    expect(await byTestId('echo-roundtrip').textContent()).toMatch(/^\d+(\.\d)? ms$/);
+    await app.screenshot('about');
+  });
+
+  it('bad IPC calls come back as typed errors, not crashes', async () => {
+    const results = await app.page.evaluate(async () => {
+      // Deliberately outside the typed client, like a compromised or buggy renderer would call it.
+      const bridge = (globalThis as unknown as PageWindow).mtcgcnn as unknown as { invoke(c: string, a?: unknown): Promise<unknown> };
+      return {
+        wrongType: await bridge.invoke('app:echo', { text: 42 }),
+        extraField: await bridge.invoke('dataset:summary', { dir: '/tmp', recursive: true }),
+        argForNoArgCall: await bridge.invoke('app:info', { verbose: true }),
+        unknownChannel: await bridge.invoke('fs:readFile', { path: '/etc/passwd' }),
+        httpLink: await bridge.invoke('app:open-external', { url: 'http://example.com' }),
+        stillWorks: await bridge.invoke('app:echo', { text: 'ok' }),
+      };
+    });
+    expect(results.wrongType).toEqual({ ok: false, error: { code: 'invalid-argument', message: expect.stringContaining('text must be a string') } });
+    expect(results.extraField).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(results.argForNoArgCall).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(results.unknownChannel).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
+    expect(results.httpLink).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(results.stillWorks).toMatchObject({ ok: true, value: { text: 'ok' } });
+    expect(app.openedUrls).toEqual([]);
+  });
+
+  it('job:progress events from main reach the status bar; job:cancel stops the job', async () => {
+    let release!: () => void;
+    const jobId = app.jobs.start('featurize', 'CIF files', async (signal, report) => {
+      report({ done: 3, total: 10 });
+      await new Promise<void>((resolve) => {
+        release = resolve;
+        signal.addEventListener('abort', () => resolve());
+      });
+    });
+    await expect.poll(() => byTestId('status-jobs').textContent()).toContain('featurize 3/10 CIF files (30%)');
+
+    const cancelled = await app.page.evaluate((id) => (globalThis as unknown as PageWindow).mtcgcnn!.invoke('job:cancel', { jobId: id }), jobId);
+    expect(cancelled).toEqual({ ok: true, value: { cancelled: true } });
+    await expect.poll(() => byTestId('status-jobs').textContent()).toContain('No jobs running');
+    release();
+    await app.eventsDelivered();
+    const list = await app.page.evaluate(() => (globalThis as unknown as PageWindow).mtcgcnn!.invoke('job:list'));
+    expect(list).toMatchObject({ ok: true, value: [{ jobId, state: 'cancelled', done: 3, total: 10 }] });
+    expect(app.emitted.filter((e) => e.event === 'job:progress').map((e) => (e.payload as { state: string }).state)).toEqual([
+      'running',
+      'running',
+      'cancelled',
+    ]);
+  });
+
+  it('toggles dark mode and remembers it across a reload', async () => {
+    const bodyBackground = () => app.page.evaluate(() => {
+      const w = globalThis as unknown as PageWindow;
+      return w.getComputedStyle(w.document.body).backgroundColor;
+    });
+    await byTestId('nav-datasets').click();
+    expect(await app.page.getAttribute('html', 'data-theme')).toBe('light');
+    const light = await bodyBackground();
+
+    await byTestId('theme-toggle').click();
+    expect(await app.page.getAttribute('html', 'data-theme')).toBe('dark');
+    expect(await bodyBackground()).not.toBe(light);
+    expect(await app.page.evaluate(() => (globalThis as unknown as PageWindow).localStorage.getItem('cps.theme'))).toBe('dark');
+
+    await app.page.reload();
+    await byTestId('status-bar').waitFor();
+    expect(await app.page.getAttribute('html', 'data-theme')).toBe('dark');
+    await expect.poll(() => byTestId('status-backend').getAttribute('data-backend'), { timeout: 60_000 }).toBe(backend.name);
+    await app.screenshot('shell-dark');
+  });
+
+  it.skipIf(!HAVE_SAMPLE)('Datasets: scans ../shared/datasets/mt-cgcnn-sample and shows its counts', async () => {
+    await byTestId('nav-datasets').click();
+    await byTestId('dataset-dir').fill(SAMPLE_DATASET);
+    await byTestId('dataset-scan').click();
+    await byTestId('dataset-summary').waitFor();
+
+    const expected = countIdProp(SAMPLE_DATASET);
+    const stat = async (id: string) => (await byTestId(id).locator('.tile-value').textContent())?.trim();
+    expect(await stat('stat-rows')).toBe(String(expected.rows));
+    expect(await stat('stat-structures')).toBe(String(expected.cifFiles));
+    expect(await stat('stat-missing')).toBe('0');
+    expect(await stat('stat-tasks')).toBe(String(expected.labelled.length));
+    expect(await byTestId('dataset-path').textContent()).toBe(SAMPLE_DATASET);
+    expect(await byTestId('dataset-status').textContent()).toContain('Ready to train');
+
+    // Names and units as main's scanner reports them; labelled counts checked against the independent count.
+    const summary = await summarizeDataset(SAMPLE_DATASET);
+    const rows = byTestId('dataset-tasks').locator('tbody tr');
+    expect(await rows.count()).toBe(summary.tasks.length);
+    for (const [i, task] of summary.tasks.entries()) {
+      const row = rows.nth(i);
+      expect(await row.locator('[data-testid="task-name"]').textContent()).toBe(task.name);
+      expect(await row.locator('[data-testid="task-unit"]').textContent()).toBe(task.unit || '—');
+      expect(await row.locator('[data-testid="task-labelled"]').textContent()).toBe(String(expected.labelled[i]));
+    }
+    await app.screenshot('datasets-dark');
+    await byTestId('theme-toggle').click();
+    expect(await app.page.getAttribute('html', 'data-theme')).toBe('light');
+    await app.screenshot('datasets');
+
+    // The smallest window Electron allows (960x640): nothing overflows sideways.
+    await app.page.setViewportSize({ width: 960, height: 640 });
+    const overflow = await app.page.evaluate(() => {
+      const main = (globalThis as unknown as PageWindow).document.querySelector('main') as { scrollWidth: number; clientWidth: number };
+      return main.scrollWidth - main.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    await app.screenshot('datasets-min-window');
+    await app.page.setViewportSize({ width: 1400, height: 900 });
+  });
+
+  it('Datasets: a folder that does not exist gives a clear error with what to do', async () => {
+    const missing = path.join(app.home, 'no-such-dataset');
+    await byTestId('dataset-dir').fill(missing);
+    await byTestId('dataset-scan').click();
+    await byTestId('ipc-error').waitFor();
+    expect(await byTestId('ipc-error-code').textContent()).toBe('not-found');
+    expect((await byTestId('ipc-error-message').textContent())?.length).toBeGreaterThan(5);
+    expect(await byTestId('ipc-error').textContent()).toContain('What to do');
+    expect(await byTestId('dataset-summary').count()).toBe(0);
+    await app.screenshot('datasets-error');
+  });
+});

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Browser end-to-end tests: the built renderer (out/renderer) in Debian's Chromium, driven by playwright-core,
+ * talking to the REAL main-process handlers through test/e2e/harness.ts. Run after `electron-vite build`.
+ * One browser at a time: files run one after another in a single fork.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.e2e.ts'],
+    environment: 'node',
+    pool: 'forks',
+    fileParallelism: false,
+    maxWorkers: 1,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    teardownTimeout: 60_000,
+  },
+});
