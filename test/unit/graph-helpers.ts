@@ -1,0 +1,173 @@
+/**
+ * Test helpers for the crystal-graph tests: a minimal private loader for the pymatgen-written P1 CIFs of
+ * mp-cgcnn-25k (cell parameters + one atom-site loop) and readers for the golden files.
+ *
+ * The loader mirrors what pymatgen's CifParser does with these files, including its snapping of fractional
+ * coordinates within 1e-4 (relative) of 1/3 and 2/3 to the exact values, so that distances can be compared with
+ * the pymatgen golden lists at 1e-4 A. It is NOT the application's CIF reader (src-main/core/io).
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { Lattice } from '../../src-main/core/crystal/lattice';
+import { Structure } from '../../src-main/core/crystal/structure';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+export const MP_DIR = join(REPO_ROOT, '..', 'shared', 'datasets', 'mp-cgcnn-25k');
+export const GOLDEN_DIR = join(REPO_ROOT, 'test', 'golden', 'neighbors');
+export const FIXTURE_DIR = join(REPO_ROOT, 'test', 'fixtures', 'graph');
+
+const THIRDS = [1 / 3, 2 / 3];
+
+function snapFraction(v: number): number {
+  for (const t of THIRDS) if (Math.abs(1 - v / t) < 1e-4) return t;
+  return v;
+}
+
+function num(s: string): number {
+  const p = s.indexOf('(');
+  return Number(p >= 0 ? s.slice(0, p) : s);
+}
+
+/** Parse a simple P1 CIF (one data block, one atom_site loop). */
+export function parseP1Cif(text: string, name = ''): Structure {
+  const cell: Record<string, number> = {};
+  const lines = text.split('\n');
+  const species: string[] = [];
+  const frac: [number, number, number][] = [];
+  let cols: string[] | null = null;
+  let inLoopHeader = false;
+  for (let li = 0; li < lines.length; li++) {
+    const line = lines[li].trim();
+    if (line.length === 0 || line[0] === '#') continue;
+    if (line.startsWith('_cell_length_') || line.startsWith('_cell_angle_')) {
+      const sp = line.split(/\s+/);
+      cell[sp[0]] = num(sp[1]);
+      continue;
+    }
+    if (line === 'loop_') {
+      inLoopHeader = true;
+      cols = [];
+      continue;
+    }
+    if (inLoopHeader && line[0] === '_') {
+      cols!.push(line);
+      continue;
+    }
+    inLoopHeader = false;
+    if (cols && cols.includes('_atom_site_fract_x') && line[0] !== '_') {
+      const sp = line.split(/\s+/);
+      const ix = cols.indexOf('_atom_site_fract_x');
+      const it = cols.indexOf('_atom_site_type_symbol');
+      species.push(sp[it].replace(/[0-9+-]+$/, ''));
+      frac.push([snapFraction(num(sp[ix])), snapFraction(num(sp[ix + 1])), snapFraction(num(sp[ix + 2]))]);
+    }
+  }
+  const lattice = Lattice.fromParameters(
+    cell._cell_length_a,
+    cell._cell_length_b,
+    cell._cell_length_c,
+    cell._cell_angle_alpha,
+    cell._cell_angle_beta,
+    cell._cell_angle_gamma,
+  );
+  return Structure.fromFractional(lattice, species, frac, { name });
+}
+
+export function loadMpStructure(id: string): Structure {
+  return parseP1Cif(readFileSync(join(MP_DIR, `${id}.cif`), 'utf8'), id);
+}
+
+export interface FixtureStructure {
+  readonly description: string;
+  readonly lattice: number[][];
+  readonly species: string[];
+  readonly frac: [number, number, number][];
+  readonly radii?: number[];
+}
+
+export function loadFixture(name: string): Structure {
+  const fx = JSON.parse(readFileSync(join(FIXTURE_DIR, `${name}.json`), 'utf8')) as FixtureStructure;
+  return Structure.fromFractional(Lattice.fromMatrix(fx.lattice), fx.species, fx.frac, { name });
+}
+
+export interface GoldenRecord {
+  readonly id: string;
+  readonly tags: string[];
+  readonly radius: number;
+  readonly maxNbr: number;
+  readonly n: number;
+  readonly z: number[];
+  readonly reordered: boolean;
+  readonly count: number[];
+  readonly idx: number[];
+  readonly d: number[];
+  readonly ext?: Record<string, number[]>;
+  readonly padIndex: number;
+  /** Per atom: [j, image a, image b, image c, distance], sorted by (distance, j, image). */
+  readonly full?: [number, number, number, number, number][][];
+}
+
+export interface GoldenFile {
+  readonly meta: { radius: number; maxNbr: number; tieTol: number; pymatgen: string };
+  readonly crystals: GoldenRecord[];
+}
+
+export function readGolden(file: 'mp-golden.json.gz' | 'fixtures-golden.json.gz'): GoldenFile {
+  return JSON.parse(gunzipSync(readFileSync(join(GOLDEN_DIR, file))).toString('utf8')) as GoldenFile;
+}
+
+/**
+ * Compare one atom's slots against the golden record. Distances per slot within `tol`; neighbour indices per tie
+ * group (consecutive golden distances within `tieTol`) as multisets; in the group that straddles the cut, ours must
+ * be a sub-multiset of the golden group plus its continuation beyond the cut (`ext`). Padding slots exact.
+ * Returns an error message or null.
+ */
+export function compareAtom(
+  rec: GoldenRecord,
+  atom: number,
+  ourIdx: ArrayLike<number>,
+  ourDist: ArrayLike<number>,
+  tol: number,
+  tieTol: number,
+): string | null {
+  const m = rec.maxNbr;
+  const base = atom * m;
+  const padD = rec.radius + 1;
+  const real = Math.min(rec.count[atom], m);
+  for (let s = 0; s < m; s++) {
+    const gd = rec.d[base + s];
+    const od = ourDist[s];
+    if (s >= real) {
+      if (ourIdx[s] !== 0 || Math.abs(od - padD) > 1e-6) {
+        return `atom ${atom} slot ${s}: expected padding (0, ${padD}), got (${ourIdx[s]}, ${od})`;
+      }
+      continue;
+    }
+    if (Math.abs(gd - od) > tol) return `atom ${atom} slot ${s}: distance ${od} vs golden ${gd}`;
+  }
+  // tie groups over the real slots
+  let start = 0;
+  while (start < real) {
+    let end = start + 1;
+    while (end < real && rec.d[base + end] - rec.d[base + end - 1] <= tieTol) end++;
+    const golden = rec.idx.slice(base + start, base + end);
+    const ours = Array.from({ length: end - start }, (_, t) => ourIdx[start + t]);
+    const atCut = end === m;
+    if (atCut) golden.push(...(rec.ext?.[String(atom)] ?? []));
+    const pool = new Map<number, number>();
+    for (const g of golden) pool.set(g, (pool.get(g) ?? 0) + 1);
+    for (const o of ours) {
+      const c = pool.get(o) ?? 0;
+      if (c === 0) {
+        return `atom ${atom} slots ${start}..${end - 1}: indices [${ours.join(',')}] not within golden tie group [${golden.join(',')}]`;
+      }
+      pool.set(o, c - 1);
+    }
+    if (!atCut && [...pool.values()].some((v) => v !== 0)) {
+      return `atom ${atom} slots ${start}..${end - 1}: indices [${ours.join(',')}] vs golden [${golden.join(',')}]`;
+    }
+    start = end;
+  }
+  return null;
+}
