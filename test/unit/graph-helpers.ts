@@ -1,81 +1,22 @@
 /**
- * Test helpers for the crystal-graph tests: a minimal private loader for the pymatgen-written P1 CIFs of
- * mp-cgcnn-25k (cell parameters + one atom-site loop) and readers for the golden files.
- *
- * The loader mirrors what pymatgen's CifParser does with these files, including its snapping of fractional
- * coordinates within 1e-4 (relative) of 1/3 and 2/3 to the exact values, so that distances can be compared with
- * the pymatgen golden lists at 1e-4 A. It is NOT the application's CIF reader (src-main/core/io).
+ * Test helpers for the crystal-graph tests: loading MP CIFs through the application's own reader
+ * (src-main/core/io, so the golden comparison covers parse + graph end to end) and reading the golden files.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Lattice } from '../../src-main/core/crystal/lattice';
 import { Structure } from '../../src-main/core/crystal/structure';
+import { readStructureFileSync } from '../../src-main/core/io';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const MP_DIR = join(REPO_ROOT, '..', 'shared', 'datasets', 'mp-cgcnn-25k');
 export const GOLDEN_DIR = join(REPO_ROOT, 'test', 'golden', 'neighbors');
 export const FIXTURE_DIR = join(REPO_ROOT, 'test', 'fixtures', 'graph');
 
-const THIRDS = [1 / 3, 2 / 3];
-
-function snapFraction(v: number): number {
-  for (const t of THIRDS) if (Math.abs(1 - v / t) < 1e-4) return t;
-  return v;
-}
-
-function num(s: string): number {
-  const p = s.indexOf('(');
-  return Number(p >= 0 ? s.slice(0, p) : s);
-}
-
-/** Parse a simple P1 CIF (one data block, one atom_site loop). */
-export function parseP1Cif(text: string, name = ''): Structure {
-  const cell: Record<string, number> = {};
-  const lines = text.split('\n');
-  const species: string[] = [];
-  const frac: [number, number, number][] = [];
-  let cols: string[] | null = null;
-  let inLoopHeader = false;
-  for (let li = 0; li < lines.length; li++) {
-    const line = lines[li].trim();
-    if (line.length === 0 || line[0] === '#') continue;
-    if (line.startsWith('_cell_length_') || line.startsWith('_cell_angle_')) {
-      const sp = line.split(/\s+/);
-      cell[sp[0]] = num(sp[1]);
-      continue;
-    }
-    if (line === 'loop_') {
-      inLoopHeader = true;
-      cols = [];
-      continue;
-    }
-    if (inLoopHeader && line[0] === '_') {
-      cols!.push(line);
-      continue;
-    }
-    inLoopHeader = false;
-    if (cols && cols.includes('_atom_site_fract_x') && line[0] !== '_') {
-      const sp = line.split(/\s+/);
-      const ix = cols.indexOf('_atom_site_fract_x');
-      const it = cols.indexOf('_atom_site_type_symbol');
-      species.push(sp[it].replace(/[0-9+-]+$/, ''));
-      frac.push([snapFraction(num(sp[ix])), snapFraction(num(sp[ix + 1])), snapFraction(num(sp[ix + 2]))]);
-    }
-  }
-  const lattice = Lattice.fromParameters(
-    cell._cell_length_a,
-    cell._cell_length_b,
-    cell._cell_length_c,
-    cell._cell_angle_alpha,
-    cell._cell_angle_beta,
-    cell._cell_angle_gamma,
-  );
-  return Structure.fromFractional(lattice, species, frac, { name });
-}
-
 export function loadMpStructure(id: string): Structure {
-  return parseP1Cif(readFileSync(join(MP_DIR, `${id}.cif`), 'utf8'), id);
+  const [first] = readStructureFileSync(join(MP_DIR, `${id}.cif`));
+  return first.structure;
 }
 
 export interface FixtureStructure {

@@ -25,7 +25,12 @@ export class Structure {
 
   private constructor(lattice: Lattice, sites: readonly Site[], name: string) {
     this.lattice = lattice;
-    this.sites = Object.freeze(sites.map((s) => Object.freeze({ ...s, frac: Object.freeze([...s.frac]) as unknown as Vec3 })));
+    // Factories build fresh site objects; they are frozen here once, without copying.
+    for (const site of sites) {
+      Object.freeze(site.frac);
+      Object.freeze(site);
+    }
+    this.sites = Object.freeze(sites);
     this.name = name;
     Object.freeze(this);
   }
@@ -44,10 +49,12 @@ export class Structure {
       if (z === undefined || !(z >= 1 && z <= 118)) throw new RangeError(`unknown element ${String(sp)}`);
       const f = frac[i];
       if (!f.every(Number.isFinite)) throw new RangeError(`site ${i} has a non-finite coordinate`);
-      const site: Site = { z, frac: [f[0], f[1], f[2]] };
+      const site: { z: number; frac: Vec3; label?: string; oxidationState?: number } = { z, frac: [f[0], f[1], f[2]] };
       const label = options.labels?.[i];
       const ox = options.oxidationStates?.[i];
-      return { ...site, ...(label !== undefined ? { label } : {}), ...(ox !== undefined ? { oxidationState: ox } : {}) };
+      if (label !== undefined) site.label = label;
+      if (ox !== undefined) site.oxidationState = ox;
+      return site;
     });
     return new Structure(lattice, sites, options.name ?? '');
   }

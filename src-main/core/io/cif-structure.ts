@@ -350,11 +350,13 @@ function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-/** 0.3333 -> 1/3, 0.6667 -> 2/3 (within 1e-4), like pymatgen, so that symmetry copies coincide exactly. */
+/**
+ * 0.3333 -> 1/3 and 0.6667 -> 2/3 with pymatgen's rule (relative difference below 1e-4, i.e. within 3.3e-5
+ * of 1/3 and 6.7e-5 of 2/3), so that symmetry copies coincide exactly and graphs match the reference.
+ */
 function snapThirds(v: number): number {
-  const t = v * 3;
-  const r = Math.round(t);
-  if (r % 3 !== 0 && Math.abs(t - r) < 3e-4) return r / 3;
+  if (Math.abs(1 - v * 3) < 1e-4) return 1 / 3;
+  if (Math.abs(1 - v * 1.5) < 1e-4) return 2 / 3;
   return v;
 }
 
