@@ -18,6 +18,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
+          'featurize-worker': resolve(__dirname, 'src-main/core/featurize/featurize-worker.ts'),
         },
         output: {
           format: 'cjs',

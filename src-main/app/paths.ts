@@ -16,3 +16,8 @@ export function projectsDir(): string {
 export function userModelsDir(): string {
   return path.join(studioHome(), 'models');
 }
+
+/** Cached crystal graphs (content-addressed shards; safe to delete). */
+export function graphCacheDir(): string {
+  return path.join(studioHome(), 'cache', 'graphs');
+}

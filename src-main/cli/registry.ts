@@ -1,5 +1,16 @@
 import type { Command } from './command';
 import { infoCommand } from './commands/info';
+import { featurizeCommand } from './commands/featurize';
+import { createScreenCommand } from './commands/screen';
+import { mergeCommand } from './commands/merge';
+import { slurmCommand } from './commands/slurm';
+import { loadScreeningModel } from '../app/screening-model';
 
 /** Every CLI verb, in the order `mtcgcnn --help` lists them. */
-export const COMMANDS: readonly Command[] = [infoCommand];
+export const COMMANDS: readonly Command[] = [
+  infoCommand,
+  featurizeCommand,
+  createScreenCommand(loadScreeningModel),
+  mergeCommand,
+  slurmCommand,
+];

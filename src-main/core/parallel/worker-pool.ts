@@ -21,11 +21,17 @@ interface Pending<Res> {
   reject: (e: Error) => void;
 }
 
-/** Path of a bundled worker entry next to the running bundle, or undefined when running from sources. */
+/**
+ * Path of a bundled worker entry (out/main/<name>.js), or undefined when running from sources.
+ * This module may itself be bundled into out/main/chunks/, so the parent folder is checked too.
+ */
 export function workerScriptPath(name: string): string | undefined {
   if (process.env.MTCGCNN_NO_WORKERS === '1') return undefined;
-  const candidate = path.join(__dirname, `${name}.js`);
-  return existsSync(candidate) ? candidate : undefined;
+  for (const dir of [__dirname, path.dirname(__dirname)]) {
+    const candidate = path.join(dir, `${name}.js`);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 /** Threads to use for CPU-bound work: all logical cores, at least one. */
@@ -98,13 +104,16 @@ export class WorkerPool<Req, Res> {
   }
 
   private onCrash(w: Worker, err: Error): void {
+    // A dead worker never takes work again (an idle one would otherwise swallow the next task).
+    const idleAt = this.idle.indexOf(w);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
     const id = this.busy.get(w);
     if (id !== undefined) {
       this.pending.get(id)?.reject(err);
       this.pending.delete(id);
       this.busy.delete(w);
     }
-    if (!this.closed) {
+    if (!this.closed && (this.idle.length + this.busy.size === 0 || id !== undefined)) {
       // A crashed worker fails everything still queued: the caller decides whether to retry in-process.
       for (const [pid, p] of this.pending) {
         p.reject(new Error(`worker pool failed: ${err.message}`));

@@ -1,0 +1,484 @@
+/**
+ * screenFolder: predict every structure file of a folder with a trained model and write one CSV row per
+ * crystal, streaming.
+ *
+ * Pipeline (bounded memory, input order preserved):
+ *   walk (sorted, streaming) -> shard + resume filter -> chunks of `chunkSize` files
+ *   -> featurize (worker threads, or in-process) with at most `maxChunksInFlight` chunks alive
+ *   -> in input order: predict in batches of up to `batchSize` crystals across chunks
+ *   -> append rows + fsync per flushed block.
+ * A chunk stays "alive" (counted against maxChunksInFlight) from submission until its rows are on disk,
+ * which is the backpressure: the walk pauses when the predictor or the disk falls behind.
+ *
+ * Cancellation (AbortSignal): no new work starts, a flush already predicting still writes its rows,
+ * and the run resolves with `cancelled: true`. Nothing half-written is left; --resume continues.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ReadOptions } from '../io';
+import type { CrystalGraph } from '../graph/crystal-graph';
+import { defaultThreadCount, workerScriptPath } from '../parallel/worker-pool';
+import { FILE_COLUMN, errorColumn, errorRow, outputLayout, predictionRow, type OutputLayout } from './columns';
+import { DurableAppender, csvLine } from './csv-writer';
+import { DomainChecker } from './domain';
+import { countStructureFiles, walkStructureFiles, type FoundFile } from './file-walk';
+import { createFeaturizer, type ChunkFeaturizer, type FeaturizedChunk } from '../featurize/featurizer';
+import type { ScreeningModel } from './model';
+import { ResumeError, readResumeState } from './resume';
+import { inShard, validateShard, type ShardSpec } from './shard';
+
+export const DEFAULT_CHUNK_SIZE = 64;
+export const DEFAULT_BATCH_SIZE = 512;
+/** Name of the worker bundle entry (out/main/featurize-worker.js). */
+export const SCREEN_WORKER_NAME = 'featurize-worker';
+
+export interface ScreenOptions {
+  /** Folder with the structure files. */
+  inputDir: string;
+  /** CSV to write (appended to with `resume`). */
+  outPath: string;
+  /** Also screen subfolders. */
+  recursive?: boolean;
+  /** Take only this shard of the files. */
+  shard?: ShardSpec;
+  /** Continue an existing output: skip files already in it. */
+  resume?: boolean;
+  /** Overwrite an existing output (ignored with `resume`). */
+  force?: boolean;
+  /** Featurization worker threads (default: logical cores - 1, at least 1); 0: in-process. */
+  threads?: number;
+  /** Files per featurization task (default 64). */
+  chunkSize?: number;
+  /** Crystals per predict call (default 512). */
+  batchSize?: number;
+  /** Chunks alive at once (default: enough to fill a batch, plus two per thread). */
+  maxChunksInFlight?: number;
+  /** Structure reader options (partial occupancy policy, size limits). */
+  readOptions?: ReadOptions;
+  signal?: AbortSignal;
+  /** Count the files first (names only, concurrently) so progress has a total and an ETA (default true). */
+  countFiles?: boolean;
+  /**
+   * Worker script: default `workerScriptPath('featurize-worker')`, i.e. the bundled worker next to the
+   * running bundle; null forces in-process featurization.
+   */
+  workerScript?: string | null;
+  /** fsync after each flushed block (default true; tests may turn it off for speed). */
+  fsync?: boolean;
+  /** Minimum milliseconds between progress callbacks (default 250; the final one always comes). */
+  progressIntervalMs?: number;
+}
+
+export interface ScreenProgress {
+  /** Files finished: done in this run plus those skipped because the output already had them. */
+  done: number;
+  /** Files in this shard (undefined until the counting pass ends, or with countFiles false). */
+  total?: number;
+  /** Files skipped because they were already in the output (resume). */
+  skipped: number;
+  /** Files with an error row (this run and, with resume, the kept part of the output). */
+  failed: number;
+  /** Rows written in this run. */
+  rows: number;
+  /** Files per second in this run. */
+  ratePerSecond: number;
+  /** Seconds left at the current rate (undefined while the total is unknown). */
+  etaSeconds?: number;
+  elapsedSeconds: number;
+}
+
+export interface ScreenCallbacks {
+  onProgress?: (p: ScreenProgress) => void;
+  /** Non-fatal problems of the run itself (unreadable subfolder, worker restarts); file errors go to the CSV. */
+  onWarning?: (message: string) => void;
+}
+
+export interface ScreenSummary {
+  outPath: string;
+  header: string[];
+  /** Files screened in this run. */
+  files: number;
+  /** Rows written in this run. */
+  rows: number;
+  /** Files screened in this run that got an error row. */
+  failed: number;
+  /** Files skipped because the output already had them (resume). */
+  skipped: number;
+  /** Files with an error row in the kept part of the output (resume). */
+  previouslyFailed: number;
+  /** failed + previouslyFailed: error files in the whole output. */
+  totalFailed: number;
+  /** Files in this shard, when counted. */
+  total?: number;
+  cancelled: boolean;
+  elapsedSeconds: number;
+  ratePerSecond: number;
+  featurizer: 'workers' | 'in-process';
+  threads: number;
+}
+
+export type ScreenErrorCode = 'input' | 'output-exists' | 'output' | 'resume' | 'model';
+
+/** A problem that stops the run before or while it works (not a bad input file). */
+export class ScreenError extends Error {
+  constructor(
+    readonly code: ScreenErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ScreenError';
+  }
+}
+
+interface AliveChunk {
+  readonly result: Promise<{ ok: true; chunk: FeaturizedChunk } | { ok: false; error: unknown; files: readonly FoundFile[] }>;
+}
+
+interface ReadyChunk {
+  readonly chunk: FeaturizedChunk;
+}
+
+const ABORTED = Symbol('aborted');
+
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function positiveInt(name: string, v: number | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** Opens the output according to resume / force; returns the appender and what resume kept. */
+async function openOutput(
+  options: ScreenOptions,
+  layout: OutputLayout,
+  onWarning: (m: string) => void,
+): Promise<{ appender: DurableAppender; done: Map<string, boolean>; previouslyFailed: number }> {
+  const out = path.resolve(options.outPath);
+  let exists = false;
+  try {
+    const st = fs.statSync(out);
+    if (!st.isFile()) throw new ScreenError('output', `${options.outPath} exists and is not a file`);
+    exists = true;
+  } catch (err) {
+    if (err instanceof ScreenError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ScreenError('output', `cannot use ${options.outPath}: ${(err as Error).message}`);
+  }
+  const fsync = options.fsync ?? true;
+  const headerLine = csvLine(layout.header);
+  if (exists && options.resume) {
+    let state;
+    try {
+      state = await readResumeState(out, { header: layout.header, fileColumn: FILE_COLUMN, errorColumn: errorColumn(layout) });
+    } catch (err) {
+      if (err instanceof ResumeError) throw new ScreenError('resume', err.message);
+      throw err;
+    }
+    if (state.droppedPartialLine) onWarning(`resume: dropped a partial last line of ${options.outPath}`);
+    const appender = new DurableAppender(out, { truncateTo: state.keepBytes, fsync });
+    if (!state.hasHeader) appender.append(headerLine);
+    return { appender, done: state.doneFiles, previouslyFailed: state.failedFiles };
+  }
+  if (exists && !options.force) {
+    throw new ScreenError('output-exists', `${options.outPath} already exists: use --resume to continue it or --force to overwrite it`);
+  }
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const appender = new DurableAppender(out, { truncateTo: 0, fsync });
+  appender.append(headerLine);
+  return { appender, done: new Map(), previouslyFailed: 0 };
+}
+
+/** Screens a folder; see the module comment. Rejects with ScreenError for problems of the run itself. */
+export async function screenFolder(options: ScreenOptions, model: ScreeningModel, callbacks: ScreenCallbacks = {}): Promise<ScreenSummary> {
+  const started = performance.now();
+  const signal = options.signal;
+  const onWarning = callbacks.onWarning ?? ((): void => {});
+  const chunkSize = positiveInt('chunkSize', options.chunkSize, DEFAULT_CHUNK_SIZE);
+  const batchSize = positiveInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE);
+  const threads = options.threads ?? Math.max(1, defaultThreadCount() - 1);
+  if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`threads must be a non-negative integer, got ${threads}`);
+  const maxAlive = positiveInt('maxChunksInFlight', options.maxChunksInFlight, Math.ceil(batchSize / chunkSize) + 2 * Math.max(1, threads));
+  const shard = options.shard ? validateShard(options.shard) : undefined;
+
+  let layout: OutputLayout;
+  let domain: DomainChecker;
+  try {
+    layout = outputLayout(model);
+    domain = new DomainChecker(model.domain);
+  } catch (err) {
+    throw new ScreenError('model', `the model cannot be used for screening: ${(err as Error).message}`);
+  }
+
+  const inputDir = path.resolve(options.inputDir);
+  try {
+    if (!fs.statSync(inputDir).isDirectory()) throw new Error('not a folder');
+  } catch (err) {
+    throw new ScreenError('input', `cannot screen ${options.inputDir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message}`);
+  }
+
+  const { appender, done: doneFiles, previouslyFailed } = await openOutput(options, layout, onWarning);
+
+  const recursive = options.recursive ?? false;
+  let total: number | undefined;
+  let skipped = 0;
+  let files = 0;
+  let rows = 0;
+  let failed = 0;
+  let lastProgress = -Infinity;
+  const progressInterval = options.progressIntervalMs ?? 250;
+
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  const progress = (force = false): void => {
+    if (!callbacks.onProgress) return;
+    const now = performance.now();
+    if (!force && now - lastProgress < progressInterval) return;
+    lastProgress = now;
+    const secs = elapsed();
+    const rate = secs > 0 ? files / secs : 0;
+    const doneNow = files + skipped;
+    const p: ScreenProgress = { done: doneNow, skipped, failed: failed + previouslyFailed, rows, ratePerSecond: rate, elapsedSeconds: secs };
+    if (total !== undefined) {
+      p.total = total;
+      if (rate > 0) p.etaSeconds = Math.max(0, total - doneNow) / rate;
+      else if (doneNow >= total) p.etaSeconds = 0;
+    }
+    callbacks.onProgress(p);
+  };
+
+  const countController = new AbortController();
+  const stopCount = (): void => countController.abort();
+  signal?.addEventListener('abort', stopCount, { once: true });
+  if (options.countFiles ?? true) {
+    countStructureFiles(inputDir, { recursive, signal: countController.signal, filter: (rel) => inShard(rel, shard) }).then(
+      (n) => {
+        if (!countController.signal.aborted) {
+          total = n;
+          progress(true);
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  const walker = walkStructureFiles(inputDir, { recursive, signal, onWarning });
+  let inputDone = false;
+  async function nextChunk(): Promise<FoundFile[] | undefined> {
+    const chunk: FoundFile[] = [];
+    while (chunk.length < chunkSize) {
+      const r = await walker.next();
+      if (r.done) {
+        inputDone = true;
+        break;
+      }
+      const f = r.value;
+      if (!inShard(f.relPath, shard)) continue;
+      if (doneFiles.has(f.relPath)) {
+        skipped++;
+        continue;
+      }
+      chunk.push(f);
+    }
+    return chunk.length > 0 ? chunk : undefined;
+  }
+
+  const workerScript = options.workerScript === null ? undefined : (options.workerScript ?? workerScriptPath(SCREEN_WORKER_NAME));
+  let featurizer: ChunkFeaturizer;
+  try {
+    featurizer = createFeaturizer({ threads, workerScript, graphSettings: model.graphSettings, readOptions: options.readOptions ?? {}, onWarning });
+  } catch (err) {
+    appender.close();
+    countController.abort();
+    throw err;
+  }
+
+  let predictedOk = 0;
+  /** Per graph: values per task, or an error. */
+  async function predictAll(graphs: readonly CrystalGraph[]): Promise<({ mean: number[]; std?: number[] } | { error: string })[]> {
+    const out: ({ mean: number[]; std?: number[] } | { error: string })[] = [];
+    for (let start = 0; start < graphs.length; start += batchSize) {
+      const slice = graphs.slice(start, start + batchSize);
+      out.push(...(await predictSlice(slice)));
+    }
+    return out;
+  }
+
+  async function predictSlice(graphs: readonly CrystalGraph[]): Promise<({ mean: number[]; std?: number[] } | { error: string })[]> {
+    try {
+      const res = await model.predict(graphs);
+      const nt = layout.tasks.length;
+      if (res.mean.length !== nt || res.mean.some((a) => a.length !== graphs.length)) {
+        throw new ScreenError('model', `the model returned ${res.mean.length} task arrays of lengths ${res.mean.map((a) => a.length).join('/')} for ${nt} tasks x ${graphs.length} crystals`);
+      }
+      const std = res.std && res.std.length === nt && res.std.every((a) => a.length === graphs.length) ? res.std : undefined;
+      predictedOk += graphs.length;
+      return graphs.map((_, i) => ({
+        mean: res.mean.map((a) => a[i]),
+        ...(std ? { std: std.map((a) => a[i]) } : {}),
+      }));
+    } catch (err) {
+      if (err instanceof ScreenError) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      if (graphs.length === 1) {
+        if (predictedOk === 0) throw new ScreenError('model', `the model failed to predict: ${reason}`);
+        return [{ error: `prediction failed: ${reason.split('\n')[0]}` }];
+      }
+      // Isolate the crystal(s) the model cannot handle.
+      const out: ({ mean: number[]; std?: number[] } | { error: string })[] = [];
+      for (const g of graphs) out.push(...(await predictSlice([g])));
+      return out;
+    }
+  }
+
+  async function flush(ready: ReadyChunk[]): Promise<void> {
+    const graphs: CrystalGraph[] = [];
+    const offsets: number[] = [];
+    for (const r of ready) {
+      offsets.push(graphs.length);
+      graphs.push(...r.chunk.graphs);
+    }
+    const preds = graphs.length > 0 ? await predictAll(graphs) : [];
+    let text = '';
+    let nFiles = 0;
+    let nRows = 0;
+    let nFailed = 0;
+    ready.forEach((r, k) => {
+      const base = offsets[k];
+      for (const f of r.chunk.files) {
+        let fileFailed = false;
+        for (const e of f.entries) {
+          let row: string[];
+          if (e.error !== undefined || e.graph === undefined) {
+            row = errorRow(layout, e.id, f.relPath, e.error ?? 'no graph', { formula: e.formula, numAtoms: e.numAtoms });
+            fileFailed = true;
+          } else {
+            const g = r.chunk.graphs[e.graph];
+            const p = preds[base + e.graph];
+            if ('error' in p) {
+              row = errorRow(layout, e.id, f.relPath, p.error, { formula: e.formula, numAtoms: e.numAtoms });
+              fileFailed = true;
+            } else {
+              row = predictionRow(layout, {
+                id: e.id,
+                file: f.relPath,
+                formula: e.formula ?? '',
+                numAtoms: e.numAtoms ?? g.numAtoms,
+                mean: p.mean,
+                ...(p.std ? { std: p.std } : {}),
+                outOfDomain: domain.check(g.atomicNumbers, g.numAtoms).outOfDomain,
+              });
+            }
+          }
+          text += csvLine(row);
+          nRows++;
+        }
+        nFiles++;
+        if (fileFailed) nFailed++;
+      }
+    });
+    try {
+      appender.append(text);
+    } catch (err) {
+      throw new ScreenError('output', `cannot write ${options.outPath}: ${(err as Error).message}`);
+    }
+    files += nFiles;
+    rows += nRows;
+    failed += nFailed;
+    progress();
+  }
+
+  const alive: AliveChunk[] = []; // submitted, not yet ready, in input order
+  let ready: ReadyChunk[] = []; // featurized, in input order, awaiting predict + write
+  let readyCrystals = 0;
+  let cancelled = false;
+  try {
+    while (true) {
+      if (signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      while (!inputDone && alive.length + ready.length < maxAlive) {
+        const filesOfChunk = await untilAborted(nextChunk(), signal);
+        if (filesOfChunk === ABORTED) break;
+        if (filesOfChunk === undefined) break;
+        const result = featurizer.featurize(filesOfChunk, signal).then(
+          (chunk) => ({ ok: true as const, chunk }),
+          (error: unknown) => ({ ok: false as const, error, files: filesOfChunk }),
+        );
+        alive.push({ result });
+      }
+      if (signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      if (ready.length > 0 && (readyCrystals >= batchSize || alive.length === 0)) {
+        const batch = ready;
+        ready = [];
+        readyCrystals = 0;
+        await flush(batch);
+        continue;
+      }
+      if (alive.length === 0) break; // input exhausted and everything written
+      const head = await untilAborted(alive[0].result, signal);
+      if (head === ABORTED) {
+        cancelled = true;
+        break;
+      }
+      alive.shift();
+      if (!head.ok) {
+        if (signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+        throw head.error;
+      }
+      ready.push({ chunk: head.chunk });
+      readyCrystals += head.chunk.graphs.length;
+    }
+  } finally {
+    countController.abort();
+    signal?.removeEventListener('abort', stopCount);
+    // Not awaited: a pending directory read finishes on its own (the walk checks the signal per entry).
+    void walker.return(undefined).catch(() => undefined);
+    await featurizer.close().catch(() => undefined);
+    appender.close();
+  }
+  if (!cancelled) {
+    if (total === undefined && (options.countFiles ?? true)) total = files + skipped;
+  }
+  progress(true);
+  const secs = elapsed();
+  const mode = featurizer.mode;
+  return {
+    outPath: options.outPath,
+    header: [...layout.header],
+    files,
+    rows,
+    failed,
+    skipped,
+    previouslyFailed,
+    totalFailed: failed + previouslyFailed,
+    ...(total !== undefined ? { total } : {}),
+    cancelled,
+    elapsedSeconds: secs,
+    ratePerSecond: secs > 0 ? files / secs : 0,
+    featurizer: mode,
+    threads: mode === 'workers' ? featurizer.threads : 1,
+  };
+}
