@@ -1,0 +1,60 @@
+// The built `mtcgcnn` CLI as a user runs it: node out/main/cli.js <verb> ... (after `electron-vite build`).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildCrystalGraph } from '../../src-main/core/graph/build-graph';
+import { readStructureFileSync } from '../../src-main/core/io';
+import pkg from '../../package.json';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'out', 'main', 'cli.js');
+const SAMPLE = path.resolve(ROOT, '..', 'shared', 'datasets', 'mt-cgcnn-sample');
+const home = mkdtempSync(path.join(os.tmpdir(), 'mtcgcnn-cli-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+function mtcgcnn(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, MTCGCNN_HOME: home, NO_COLOR: '1' }, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('mtcgcnn (built CLI)', () => {
+  it('is built with a shebang and prints its version', () => {
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+    expect(mtcgcnn('--version')).toMatchObject({ status: 0, stdout: `${pkg.version}\n` });
+  });
+
+  it('info names the wasm backend on this machine', () => {
+    const r = mtcgcnn('info');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^backend: +wasm /m);
+  });
+
+  it('fails with a one-line error and a non-zero exit on bad input', () => {
+    const r = mtcgcnn('featurize', path.join(home, 'no-such-folder'));
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(mtcgcnn('featurize', SAMPLE, '--radius', 'big').status).toBe(2);
+  });
+
+  it.skipIf(!existsSync(SAMPLE))('featurize builds every graph of the sample in worker threads and dumps the neighbour lists', () => {
+    const dump = path.join(home, 'nb.jsonl');
+    const r = mtcgcnn('featurize', SAMPLE, '--dump-neighbors', dump, '--json');
+    expect(r.status).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ crystals: 100, featurized: 100, failed: 0, mode: 'workers' });
+    const lines = readFileSync(dump, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(100);
+    const first = lines.find((l) => l.id === '0');
+    const direct = buildCrystalGraph('0', readStructureFileSync(path.join(SAMPLE, '0.cif'))[0].structure);
+    expect(first.species).toHaveLength(direct.numAtoms);
+    expect(first.neighbors[0]).toHaveLength(12);
+    for (let k = 0; k < 12; k++) {
+      expect(first.neighbors[0][k][0]).toBe(direct.neighborIndex[k]);
+      expect(first.neighbors[0][k][1]).toBeCloseTo(direct.neighborDistance[k], 4);
+    }
+    // The second run is served from the graph cache.
+    expect(JSON.parse(mtcgcnn('featurize', SAMPLE, '--json').stdout)).toMatchObject({ fromCache: 100, built: 0 });
+  });
+});
