@@ -1,6 +1,9 @@
 import type { Command } from './command';
 import { infoCommand } from './commands/info';
 import { featurizeCommand } from './commands/featurize';
+import { trainCommand } from './commands/train';
+import { evaluateCommand } from './commands/evaluate';
+import { predictCommand } from './commands/predict';
 import { createScreenCommand } from './commands/screen';
 import { mergeCommand } from './commands/merge';
 import { slurmCommand } from './commands/slurm';
@@ -10,6 +13,9 @@ import { loadScreeningModel } from '../app/screening-model';
 export const COMMANDS: readonly Command[] = [
   infoCommand,
   featurizeCommand,
+  trainCommand,
+  evaluateCommand,
+  predictCommand,
   createScreenCommand(loadScreeningModel),
   mergeCommand,
   slurmCommand,

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import type { Command } from '../command';
+import { CommandFailure, requiredString, stringOption } from '../command';
+import { loadLabelledDataset } from '../../core/featurize/labelled-dataset';
+import { evaluatePredictions } from '../../core/metrics/summary';
+import { Predictor } from '../../core/model/predictor';
+import { csvLine } from '../../core/screen/csv-writer';
+import { writeFileAtomic } from '../../core/train/checkpoint';
+import { graphCacheDir } from '../../app/paths';
+import { formatMetricsTable } from '../metrics-table';
+
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  summary: "Evaluate a model on any labelled dataset folder (same layout as training): metrics.json and predictions.",
+  positionals: 'DATASET_DIR',
+  arity: [1, 1],
+  options: {
+    model: { type: 'string', valueName: 'MODEL_DIR', description: 'model bundle folder (required)' },
+    out: { type: 'string', valueName: 'metrics.json', description: 'where to write the metrics (required)' },
+    predictions: { type: 'string', valueName: 'preds.csv', description: 'also write per-crystal true and predicted values' },
+  },
+  details: `The model's tasks are matched to the dataset's columns by name. metrics.json:
+{"tasks": {"<column>": {"n", "mae", "rmse", "r2", "spearman", "unit", and for a band-gap task "roc_auc",
+"threshold", "confusion": {"tp", "fp", "tn", "fn"}}}, "average_mae", "model", "dataset"}.`,
+  async run(args, io) {
+    const dir = path.resolve(args.positionals[0]);
+    const modelDir = path.resolve(requiredString(args, 'model'));
+    const outFile = path.resolve(requiredString(args, 'out'));
+    const predictor = await Predictor.load(modelDir).catch((e: unknown) => {
+      throw new CommandFailure(e instanceof Error ? e.message : String(e));
+    });
+    const data = await loadLabelledDataset(dir, { settings: predictor.bundle.graphSettings, cacheDir: graphCacheDir() }).catch((e: unknown) => {
+      throw new CommandFailure(e instanceof Error ? e.message : String(e));
+    });
+    const columns = predictor.tasks.map((t) => {
+      const c = data.scan.tasks.findIndex((d) => d.name === t.name);
+      if (c < 0) throw new CommandFailure(`the model predicts "${t.name}" but ${data.scan.idPropFile} has no such column (columns: ${data.scan.tasks.map((d) => d.name).join(', ')})`);
+      return c;
+    });
+    const pred = predictor.predict(data.graphs);
+    const metrics = evaluatePredictions(predictor.tasks, columns.map((c) => data.labels[c]), pred.mean);
+    const doc = { ...metrics, model: modelDir, dataset: { dir, crystals: data.graphs.length, unreadable: data.failed.length, contentHash: data.contentHash } };
+    writeFileAtomic(outFile, JSON.stringify(doc, null, 2) + '\n');
+    const predFile = stringOption(args, 'predictions');
+    if (predFile) {
+      const header = ['id', ...predictor.tasks.flatMap((t) => [`${t.name}_true (${t.unit})`, `${t.name}_pred (${t.unit})`, ...(pred.std ? [`${t.name}_std (${t.unit})`] : [])])];
+      const lines = [csvLine(header)];
+      data.graphs.forEach((g, i) => {
+        lines.push(csvLine([g.id, ...columns.flatMap((c, t) => [fmt(data.labels[c][i]), fmt(pred.mean[t][i]), ...(pred.std ? [fmt(pred.std[t][i])] : [])])]));
+      });
+      writeFileAtomic(path.resolve(predFile), lines.join(''));
+    }
+    io.out(formatMetricsTable(metrics, `${path.basename(dir)} (${data.graphs.length} crystals)`));
+    io.out(`metrics written to ${outFile}`);
+    if (data.failed.length) io.err(`${data.failed.length} unreadable files were left out (first: ${data.failed[0].id}: ${data.failed[0].reason})`);
+    return 0;
+  },
+};
+
+function fmt(x: number): string {
+  return Number.isNaN(x) ? '' : String(Number(x.toPrecision(7)));
+}

@@ -1,0 +1,156 @@
+import path from 'node:path';
+import type { Command, ParsedArgs } from '../command';
+import { CommandFailure, UsageError, booleanOption, choiceOption, numberOption, requiredString, stringOption } from '../command';
+import { formatSeconds } from '../progress';
+import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
+import { ElementFeatureTable } from '../../core/features';
+import { loadLabelledDataset, resolveTaskColumns } from '../../core/featurize/labelled-dataset';
+import { DEFAULT_MODEL_CONFIG } from '../../core/model/config';
+import { trainModel, type TrainOptions, type TrainProgress } from '../../core/train';
+import type { LossWeightingSpec } from '../../core/train/loss';
+import { saveTrainedModel } from '../../app/training-run';
+import { graphCacheDir } from '../../app/paths';
+import { formatMetricsTable } from '../metrics-table';
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'Train a single-task CGCNN or multi-task MT-CGCNN on a dataset folder and write a model bundle.',
+  positionals: 'DATASET_DIR',
+  arity: [1, 1],
+  options: {
+    tasks: { type: 'string', valueName: 'COL1,COL2', description: 'id_prop.csv columns to learn (one = CGCNN baseline, several = MT-CGCNN)', default: 'all columns' },
+    out: { type: 'string', valueName: 'MODEL_DIR', description: 'folder for the model bundle (required)' },
+    weights: { type: 'string', valueName: 'W1,W2', description: 'fixed loss weights per task (MT-CGCNN eq. 6-7)', default: 'all 1' },
+    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty (Kendall et al. 2018) | gradnorm (Chen et al. 2018)', default: 'fixed' },
+    sharing: { type: 'string', valueName: 'MODE', description: 'hard (shared trunk, per-task heads) | soft (one tower per task, L2 tie)', default: 'hard' },
+    'soft-strength': { type: 'string', valueName: 'X', description: 'soft sharing L2 penalty strength', default: String(DEFAULT_MODEL_CONFIG.softSharingStrength) },
+    epochs: { type: 'string', valueName: 'N', description: 'training epochs', default: '30' },
+    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: '0.003' },
+    'weight-decay': { type: 'string', valueName: 'X', description: 'decoupled weight decay', default: '0' },
+    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch (also capped by an edge budget)', default: '128' },
+    patience: { type: 'string', valueName: 'N', description: 'early stopping after N epochs without a better validation average MAE', default: 'off' },
+    'train-fraction': { type: 'string', valueName: 'F', description: 'fraction of ALL crystals used for training (<= 0.6; validation and test stay fixed)', default: '0.6' },
+    seed: { type: 'string', valueName: 'S', description: 'split, initialisation and shuffle seed', default: '0' },
+    ensemble: { type: 'string', valueName: 'K', description: 'train K members; predictions give mean and standard deviation', default: '1' },
+    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: String(DEFAULT_MODEL_CONFIG.convDim) },
+    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: String(DEFAULT_MODEL_CONFIG.numConv) },
+    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: String(DEFAULT_MODEL_CONFIG.hiddenDim) },
+    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head (n_hp)', default: String(DEFAULT_MODEL_CONFIG.headHidden) },
+    'atom-init': { type: 'string', valueName: 'FILE', description: "element features in CGCNN's atom_init.json format", default: 'built-in 92-dim table' },
+    'no-resume': { type: 'boolean', description: 'start over even if MODEL_DIR holds a checkpoint of an interrupted run' },
+    quiet: { type: 'boolean', description: 'no per-epoch lines' },
+  },
+  details: `Split: seeded random 60/20/20 (train/validation/test) as in the MT-CGCNN paper; target normalisation is
+fitted on the training split only. The best epoch by validation average MAE is kept. A checkpoint is written
+after every epoch: run the same command again to resume an interrupted run with identical results.
+Example: mtcgcnn train data/ --tasks formation_energy_per_atom_eV,band_gap_eV --epochs 30 --out models/e1`,
+  async run(args, io) {
+    const dir = path.resolve(args.positionals[0]);
+    const out = path.resolve(requiredString(args, 'out'));
+    const features = stringOption(args, 'atom-init') ? ElementFeatureTable.loadFile(path.resolve(stringOption(args, 'atom-init')!)) : ElementFeatureTable.builtin();
+    const options = trainOptionsFromArgs(args);
+
+    io.err(`featurizing ${dir} ...`);
+    const data = await loadLabelledDataset(dir, { settings: DEFAULT_GRAPH_SETTINGS, cacheDir: graphCacheDir() }).catch((e: unknown) => {
+      throw new CommandFailure(e instanceof Error ? e.message : String(e));
+    });
+    const requested = stringOption(args, 'tasks')?.split(',').map((s) => s.trim()).filter(Boolean) ?? data.scan.tasks.map((t) => t.name);
+    let columns: number[];
+    try {
+      columns = resolveTaskColumns(data.scan, requested);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const tasks = columns.map((c) => data.scan.tasks[c]);
+    const weights = stringOption(args, 'weights');
+    if (weights) {
+      const w = weights.split(',').map(Number);
+      if (w.length !== tasks.length || w.some((x) => !(x >= 0))) throw new UsageError(`--weights needs ${tasks.length} non-negative numbers, got "${weights}"`);
+      if (options.lossWeighting?.kind !== 'fixed') throw new UsageError('--weights only goes with --weighting fixed');
+      options.lossWeighting = { kind: 'fixed', weights: w };
+    }
+    io.err(`${data.graphs.length} crystals featurized in ${data.featurizeSeconds.toFixed(1)} s` + (data.failed.length ? `, ${data.failed.length} unreadable (left out): ${data.failed.slice(0, 3).map((f) => `${f.id}: ${f.reason}`).join('; ')}` : ''));
+    for (const [i, t] of tasks.entries()) {
+      const n = data.labels[columns[i]].reduce((a, v) => a + (Number.isNaN(v) ? 0 : 1), 0);
+      io.err(`task ${t.name} (${t.unit || 'unitless'}): ${n} labels`);
+    }
+
+    const controller = new AbortController();
+    const onSigint = (): void => controller.abort();
+    process.once('SIGINT', onSigint);
+    const quiet = booleanOption(args, 'quiet');
+    let lastProgress = 0;
+    const trainingData = {
+      graphs: data.graphs,
+      targets: columns.map((c) => data.labels[c]),
+      tasks,
+      elementTable: features,
+      graphSettings: DEFAULT_GRAPH_SETTINGS,
+      datasetName: path.basename(dir),
+      datasetHash: data.contentHash,
+    };
+    const result = await trainModel(
+      { ...options, checkpointPath: path.join(out, 'checkpoint.bin'), resume: !booleanOption(args, 'no-resume'), signal: controller.signal },
+      trainingData,
+      {
+        onProgress: (p) => {
+          const now = performance.now();
+          if (p.phase === 'train' && now - lastProgress > 1000) {
+            lastProgress = now;
+            io.progress(progressLine(p));
+          }
+        },
+        onEpoch: (r) => {
+          if (quiet) return;
+          if (io.isTty) io.err('');
+          const val = tasks.map((t, i) => `${t.name} ${fmt(r.valMae[i])} ${t.unit}`).join(', ');
+          const w = tasks.length > 1 ? `; weights ${r.weights.map((x) => x.toFixed(3)).join(', ')}` : '';
+          io.err(`${options.members! > 1 ? `member ${r.member + 1} ` : ''}epoch ${r.epoch}/${options.epochs}: train loss ${r.trainLoss.map((x) => x.toFixed(4)).join(', ')}; validation MAE ${val}; lr ${r.lr.toExponential(2)}${w}; ${r.seconds.toFixed(1)} s`);
+        },
+        // The per-epoch summary above replaces the trainer's own epoch line.
+        onLog: (m) => /^member \d+ epoch /.test(m) || io.err(m),
+      },
+    ).catch((e: unknown) => {
+      if (controller.signal.aborted) throw new CommandFailure(`training interrupted; run the same command again to resume from ${path.join(out, 'checkpoint.bin')}`, 130);
+      throw e;
+    }).finally(() => process.off('SIGINT', onSigint));
+
+    saveTrainedModel(out, result, trainingData, data.graphs, { command: ['train', ...process.argv.slice(3)].join(' ') });
+    io.out(`model written to ${out} (${result.members.length} member${result.members.length > 1 ? 's' : ''}, backend ${result.backend.name}, ${formatSeconds(result.durationSeconds)})`);
+    if (result.testMetrics) io.out(formatMetricsTable(result.testMetrics, `test split (${result.split.test.length} crystals)`));
+    return 0;
+  },
+};
+
+function fmt(x: number | null): string {
+  return x === null ? 'n/a' : x.toFixed(4);
+}
+
+function progressLine(p: TrainProgress): string {
+  const losses = Object.entries(p.perTaskTrainLoss).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+  return `${p.members > 1 ? `member ${p.member + 1}/${p.members} ` : ''}epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch}: loss ${losses}; ${p.crystalsPerSecond.toFixed(0)} crystals/s; elapsed ${formatSeconds(p.elapsedSeconds)}, ETA ${formatSeconds(p.etaSeconds)}`;
+}
+
+export function trainOptionsFromArgs(args: ParsedArgs): TrainOptions {
+  const weighting = choiceOption(args, 'weighting', ['fixed', 'uncertainty', 'gradnorm'] as const, 'fixed');
+  const patience = stringOption(args, 'patience');
+  return {
+    epochs: numberOption(args, 'epochs', 30, { min: 1, max: 100_000, integer: true }),
+    learningRate: numberOption(args, 'learning-rate', 0.003, { min: 1e-7, max: 1 }),
+    weightDecay: numberOption(args, 'weight-decay', 0, { min: 0, max: 1 }),
+    batchSize: numberOption(args, 'batch-size', 128, { min: 1, max: 4096, integer: true }),
+    ...(patience !== undefined && patience !== 'off' ? { patience: numberOption(args, 'patience', 0, { min: 1, integer: true }) } : {}),
+    seed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 1, integer: true }),
+    split: { seed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 1, integer: true }), trainFraction: numberOption(args, 'train-fraction', 0.6, { min: 0.01, max: 0.6 }) },
+    members: numberOption(args, 'ensemble', 1, { min: 1, max: 50, integer: true }),
+    lossWeighting: { kind: weighting } as LossWeightingSpec,
+    model: {
+      sharing: choiceOption(args, 'sharing', ['hard', 'soft'] as const, 'hard'),
+      softSharingStrength: numberOption(args, 'soft-strength', DEFAULT_MODEL_CONFIG.softSharingStrength, { min: 0 }),
+      convDim: numberOption(args, 'atom-fea', DEFAULT_MODEL_CONFIG.convDim, { min: 1, max: 1024, integer: true }),
+      numConv: numberOption(args, 'conv', DEFAULT_MODEL_CONFIG.numConv, { min: 1, max: 12, integer: true }),
+      hiddenDim: numberOption(args, 'hidden', DEFAULT_MODEL_CONFIG.hiddenDim, { min: 1, max: 4096, integer: true }),
+      headHidden: numberOption(args, 'head-layers', DEFAULT_MODEL_CONFIG.headHidden, { min: 0, max: 8, integer: true }),
+    },
+  };
+}

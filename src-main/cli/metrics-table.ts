@@ -1,0 +1,15 @@
+import type { MetricsJson } from '../core/metrics/summary';
+
+const f = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
+
+/** The per-task metrics as an aligned text table, units on every error. */
+export function formatMetricsTable(m: MetricsJson, title: string): string {
+  const rows: string[][] = [['task', 'n', 'MAE', 'RMSE', 'R²', 'Spearman', 'metal/non-metal AUC']];
+  for (const [name, t] of Object.entries(m.tasks)) {
+    const u = t.unit ? ` ${t.unit}` : '';
+    rows.push([name, String(t.n), f(t.mae) + u, f(t.rmse) + u, f(t.r2, 3), f(t.spearman, 3), t.roc_auc !== undefined ? f(t.roc_auc, 3) : '']);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  return [`${title}:`, line(rows[0]), ...rows.slice(1).map(line), `average MAE over tasks: ${f(m.average_mae)}`].join('\n');
+}
