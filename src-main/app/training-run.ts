@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { elementSymbol } from '../core/crystal/elements';
+import { reducedFormulaOf } from '../core/crystal/structure';
 import type { CrystalGraph } from '../core/graph/crystal-graph';
 import { saveBundle, type ModelDomain, type ModelJson } from '../core/model/bundle';
 import type { TrainingData, TrainResult } from '../core/train';
@@ -23,7 +24,7 @@ export interface TrainingRunRecord {
   finishedAt: string;
   split: { seed: number | null; train: number; val: number; test: number };
   history: TrainResult['members'][number]['history'][];
-  test: { ids: string[]; numAtoms: number[]; true: (number | null)[][]; pred: number[][] };
+  test: { ids: string[]; formulas: string[]; numAtoms: number[]; true: (number | null)[][]; pred: number[][] };
   extra: Record<string, unknown>;
 }
 
@@ -63,6 +64,7 @@ export function saveTrainedModel(
     history: result.members.map((m) => m.history),
     test: {
       ids: test.map((i) => graphs[i].id),
+      formulas: test.map((i) => reducedFormulaOf(graphs[i].atomicNumbers)),
       numAtoms: test.map((i) => graphs[i].numAtoms),
       true: data.targets.map((col) => test.map((i) => (Number.isNaN(col[i]) ? null : col[i]))),
       pred: result.testPredictions.map((col) => Array.from(col)),

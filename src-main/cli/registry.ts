@@ -4,6 +4,7 @@ import { featurizeCommand } from './commands/featurize';
 import { trainCommand } from './commands/train';
 import { evaluateCommand } from './commands/evaluate';
 import { predictCommand } from './commands/predict';
+import { reportCommand } from './commands/report';
 import { createScreenCommand } from './commands/screen';
 import { mergeCommand } from './commands/merge';
 import { slurmCommand } from './commands/slurm';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   trainCommand,
   evaluateCommand,
   predictCommand,
+  reportCommand,
   createScreenCommand(loadScreeningModel),
   mergeCommand,
   slurmCommand,

@@ -115,7 +115,7 @@ Example: mtcgcnn train data/ --tasks formation_energy_per_atom_eV,band_gap_eV --
       throw e;
     }).finally(() => process.off('SIGINT', onSigint));
 
-    saveTrainedModel(out, result, trainingData, data.graphs, { command: ['train', ...process.argv.slice(3)].join(' ') });
+    saveTrainedModel(out, result, trainingData, data.graphs, { datasetDir: dir, command: ['mtcgcnn', 'train', ...process.argv.slice(3)].join(' ') });
     io.out(`model written to ${out} (${result.members.length} member${result.members.length > 1 ? 's' : ''}, backend ${result.backend.name}, ${formatSeconds(result.durationSeconds)})`);
     if (result.testMetrics) io.out(formatMetricsTable(result.testMetrics, `test split (${result.split.test.length} crystals)`));
     return 0;

@@ -95,9 +95,7 @@ export class Structure {
 
   /** Element symbol -> count in the cell. */
   composition(): Map<string, number> {
-    const counts = new Map<number, number>();
-    for (const s of this.sites) counts.set(s.z, (counts.get(s.z) ?? 0) + 1);
-    return new Map([...counts.keys()].sort(byElectronegativity).map((z) => [elementSymbol(z), counts.get(z)!] as [string, number]));
+    return compositionOf(this.sites.map((s) => s.z));
   }
 
   /** Formula of the cell, e.g. "Na4 Cl4". */
@@ -107,9 +105,7 @@ export class Structure {
 
   /** Reduced formula, e.g. "NaCl", "Fe2O3". */
   reducedFormula(): string {
-    const comp = [...this.composition()];
-    const g = comp.reduce((acc, [, n]) => gcd(acc, n), 0);
-    return comp.map(([el, n]) => (n / g === 1 ? el : `${el}${n / g}`)).join('');
+    return reducedFormulaOf(this.sites.map((s) => s.z));
   }
 
   /** Density in g/cm^3. */
@@ -141,6 +137,20 @@ export class Structure {
       frac: this.sites.map((s) => [...s.frac]),
     };
   }
+}
+
+/** Element symbol -> count, ordered by electronegativity (then atomic number). */
+export function compositionOf(atomicNumbers: ArrayLike<number>): Map<string, number> {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < atomicNumbers.length; i++) counts.set(atomicNumbers[i], (counts.get(atomicNumbers[i]) ?? 0) + 1);
+  return new Map([...counts.keys()].sort(byElectronegativity).map((z) => [elementSymbol(z), counts.get(z)!] as [string, number]));
+}
+
+/** Reduced formula of a list of atomic numbers, e.g. "Fe2O3". */
+export function reducedFormulaOf(atomicNumbers: ArrayLike<number>): string {
+  const comp = [...compositionOf(atomicNumbers)];
+  const g = comp.reduce((acc, [, n]) => gcd(acc, n), 0);
+  return comp.map(([el, n]) => (n / g === 1 ? el : `${el}${n / g}`)).join('');
 }
 
 export function wrap01(x: number): number {

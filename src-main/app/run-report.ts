@@ -1,0 +1,68 @@
+/** Turns a trained model folder (bundle + training-run.json) into the report layer's RunReport. */
+import path from 'node:path';
+import { loadBundle } from '../core/model/bundle';
+import { isBandGapTask } from '../core/metrics/task-kind';
+import { metalNonMetalMetrics } from '../core/metrics/classification';
+import type { HistoryEntry, RunReport } from '../core/report';
+import { readTrainingRun } from './training-run';
+import { APP_VERSION } from './version';
+
+export function buildRunReport(modelDir: string, options: { title?: string; notes?: string } = {}): RunReport {
+  const bundle = loadBundle(modelDir);
+  const run = readTrainingRun(modelDir);
+  const card = bundle.json.trainingCard;
+  if (!run || !card || !card.testMetrics) {
+    throw new Error(`${modelDir} has no training run record (training-run.json): reports are made from models trained by this app`);
+  }
+  const tasks = run.tasks;
+  const cfg = bundle.config;
+  const perTask = Object.fromEntries(tasks.map((t, k) => [t.name, { true: run.test.true[k], pred: run.test.pred[k] }]));
+  const roc: Record<string, { fpr: number[]; tpr: number[] }> = {};
+  tasks.forEach((t, k) => {
+    if (!isBandGapTask(t.name, t.unit)) return;
+    const labelled = run.test.true[k].map((v, i) => [v, run.test.pred[k][i]] as const).filter(([v]) => v !== null) as [number, number][];
+    const m = metalNonMetalMetrics(labelled.map(([v]) => v), labelled.map(([, p]) => p));
+    roc[t.name] = { fpr: m.roc.fpr, tpr: m.roc.tpr };
+  });
+  // The report plots the first member's curves (members share the recipe).
+  const history: HistoryEntry[] = (run.history[0] ?? []).map((r) => ({
+    epoch: r.epoch,
+    trainLoss: Object.fromEntries(tasks.map((t, k) => [t.name, r.trainLoss[k]])),
+    valMae: Object.fromEntries(tasks.flatMap((t, k) => (r.valMae[k] === null ? [] : [[t.name, r.valMae[k] as number]]))),
+    lr: r.lr,
+    ...(tasks.length > 1 ? { taskWeights: Object.fromEntries(tasks.map((t, k) => [t.name, r.weights[k]])) } : {}),
+  }));
+  const weighting = bundle.json.lossWeighting ?? { kind: 'fixed' as const };
+  const lastWeights = history.at(-1)?.taskWeights;
+  return {
+    title: options.title ?? `${tasks.length > 1 ? 'MT-CGCNN' : 'CGCNN'}: ${tasks.map((t) => t.name).join(' + ')} on ${card.dataset.name ?? path.basename(modelDir)}`,
+    createdIso: new Date().toISOString(),
+    appVersion: APP_VERSION,
+    dataset: {
+      name: card.dataset.name ?? 'dataset',
+      dir: String(card.options.datasetDir ?? ''),
+      contentHash: card.dataset.contentHash ?? '',
+      crystals: card.dataset.crystals,
+      split: { train: card.split.train, val: card.split.val, test: card.split.test },
+      seed: card.split.seed ?? 0,
+      labelsPerTask: Object.fromEntries(tasks.map((t) => [t.name, card.testMetrics!.tasks[t.name]?.n ?? 0])),
+    },
+    model: {
+      kind: tasks.length > 1 ? 'MT-CGCNN' : 'CGCNN',
+      tasks,
+      sharing: cfg.sharing,
+      weighting: { mode: weighting.kind, ...(lastWeights ? { weights: lastWeights } : {}) },
+      architecture: { atomFeatures: cfg.convDim, convLayers: cfg.numConv, hidden: cfg.hiddenDim, headLayers: cfg.headHidden },
+      graph: { radiusAngstrom: bundle.graphSettings.radiusAngstrom, maxNeighbors: bundle.graphSettings.maxNeighbors },
+      backend: card.backend.name,
+      trainingSeconds: card.durationSeconds,
+      epochs: card.epochs.requested,
+      ensembleSize: bundle.members.length,
+    },
+    metrics: card.testMetrics,
+    predictions: { ids: run.test.ids, formulas: run.test.formulas, perTask },
+    ...(Object.keys(roc).length ? { roc } : {}),
+    history,
+    ...(options.notes ? { notes: options.notes } : {}),
+  };
+}
