@@ -1,0 +1,347 @@
+/**
+ * Hand-written WebAssembly SIMD kernels for the CGCNN edge block, assembled at run time (wasm-asm.ts) and
+ * instantiated on the tfjs wasm backend's own memory, so they read and write tensors in place.
+ *
+ * Transcendentals use f32x4 polynomial approximations (relative error ~2e-7, below float32 rounding of the
+ * surrounding arithmetic):
+ *   exp(-a), a >= 0:  2^-k * exp(-r), k = round(a log2 e), r = a - k ln 2 (Cody-Waite), |r| <= ln2/2,
+ *                     degree-6 Taylor; 2^-k from the exponent bits
+ *   log1p(t), t in [0, 1]: 2 atanh(s), s = t / (2 + t) <= 1/3, odd series to s^11
+ *   sigmoid(y) = 1/(1+e) or e/(1+e) with e = exp(-|y|);  softplus(y) = max(y, 0) + log1p(e)
+ * Per-channel statistics are accumulated per atom in f32 (M terms) and then added in f64.
+ *
+ * Exports (all arguments are i32: byte addresses, counts, strides in elements):
+ *   fwd1(aS, aN, strideA, B, bidx, nbr, X, N, M, C, shift, s1, s2)  z = aS[i] + aN[j] + B[bidx[e]] -> X, moments
+ *   fwd2(X, S, DG, Gs, Gx, N, M, F, scale, off, gamma, beta)          normalise, gate, neighbour sum, derivatives
+ *   bwd(dS, X, DG, bidx, nbr, dA, strideA, dBT, N, M, F, U, scale, off, a, mdy, mdyx)   one backward pass
+ *   infer(aS, aN, strideA, B, bidx, nbr, bias, S, N, M, F)
+ *   softplus(x, y, n), activations(x, sig, sp, n)
+ */
+import {
+  type Expr, Func, type Local, buildModule, d2, f4, fadd, fload, get, i32, i4, iadd, iload, imul, ishl,
+} from './wasm-asm';
+
+const LOG2E = 1.4426950408889634;
+const LN2_HI = 0.693145751953125;
+const LN2_LO = 1.428606765330187e-6;
+
+/** Byte address base + (index * 4). */
+const at = (base: Expr, index: Expr): Expr => iadd(base, ishl(index, i32(2)));
+
+interface Tmp {
+  v: Local;
+  k: Local;
+  x: Local;
+  e: Local;
+  r: Local;
+  s: Local;
+  s2: Local;
+}
+
+function temps(f: Func): Tmp {
+  return { v: f.local('v128'), k: f.local('v128'), x: f.local('v128'), e: f.local('v128'), r: f.local('v128'), s: f.local('v128'), s2: f.local('v128') };
+}
+
+/**
+ * exp(-a) for a >= 0 (f32x4). Cody-Waite reduction: k = round(a log2 e), r = a - k ln2 (ln2 split in a
+ * high part exact in float32 and a low part), exp(-a) = 2^-k exp(-r). a is clamped to 86 (exp(-86) ~ 4e-38).
+ * Uses t.v, t.k, t.x.
+ */
+function expNeg(t: Tmp, a: Expr): Expr {
+  return (f) => {
+    f.set(t.v, f4.min(a, f4.c(86)));
+    f.set(t.k, f4.truncI(f4.add(f4.mul(get(t.v), f4.c(LOG2E)), f4.c(0.5))));
+    f.set(t.x, f4.fromI(get(t.k)));
+    // x = -(a - k ln2_hi - k ln2_lo) = (k ln2_hi - a) + k ln2_lo; the first difference is exact.
+    f.set(t.x, f4.add(f4.sub(f4.mul(get(t.x), f4.c(LN2_HI)), get(t.v)), f4.mul(get(t.x), f4.c(LN2_LO))));
+    const x = get(t.x);
+    // Horner: 1 + x(1 + x(1/2 + x(1/6 + x(1/24 + x(1/120 + x/720)))))
+    let p: Expr = f4.add(f4.c(1 / 120), f4.mul(x, f4.c(1 / 720)));
+    for (const c of [1 / 24, 1 / 6, 1 / 2, 1, 1]) p = f4.add(f4.c(c), f4.mul(x, p));
+    const scale = i4.shl(i4.sub(i4.c(127), get(t.k)), 23);
+    f4.mul(p, scale)(f);
+  };
+}
+
+/** log1p(t) for t in [0, 1] (f32x4). Uses t.s, t.s2. */
+function log1p01(tm: Tmp, t: Expr): Expr {
+  return (f) => {
+    f.set(tm.s, f4.div(t, f4.add(f4.c(2), t)));
+    f.set(tm.s2, f4.mul(get(tm.s), get(tm.s)));
+    const s2 = get(tm.s2);
+    let p: Expr = f4.add(f4.c(1 / 9), f4.mul(s2, f4.c(1 / 11)));
+    for (const c of [1 / 7, 1 / 5, 1 / 3, 1]) p = f4.add(f4.c(c), f4.mul(s2, p));
+    f4.mul(f4.mul(get(tm.s), f4.c(2)), p)(f);
+  };
+}
+
+/** Sets e = exp(-|y|), r = 1 / (1 + e); returns sigmoid(y). y must be a local. */
+function sigmoidInto(t: Tmp, y: Local): Expr {
+  return (f) => {
+    f.set(t.e, expNeg(t, f4.abs(get(y))));
+    f.set(t.r, f4.div(f4.c(1), f4.add(f4.c(1), get(t.e))));
+    f4.select(get(t.r), f4.mul(get(t.e), get(t.r)), f4.ge(get(y), f4.zero()))(f);
+  };
+}
+
+/** softplus(y) given t.e = exp(-|y|) already set for this y. */
+function softplusFromE(t: Tmp, y: Local): Expr {
+  return f4.add(f4.max(get(y), f4.zero()), log1p01(t, get(t.e)));
+}
+
+/** acc64[c..c+3] (f64 array at byte address base + c*8) += f32x4 acc. */
+function addPromoted(f: Func, base: Expr, c: Local, acc: Local): void {
+  const lo: Expr = iadd(base, ishl(get(c), i32(3)));
+  const hi: Expr = iadd(lo, i32(16));
+  f.store4(lo, d2.add(f4.load(lo), d2.promoteLow(get(acc))));
+  f.store4(hi, d2.add(f4.load(hi), d2.promoteLow(f4.high(get(acc)))));
+}
+
+function fwd1(): Func {
+  const f = new Func('fwd1', Array(13).fill('i32'));
+  const [aS, aN, strideA, B, bidx, nbr, X, N, M, C, shift, s1, s2] = f.params;
+  const i = f.local('i32'), m = f.local('i32'), c = f.local('i32'), e = f.local('i32'), j = f.local('i32');
+  const as4 = f.local('v128'), sh = f.local('v128'), z = f.local('v128'), d = f.local('v128'), a1 = f.local('v128'), a2 = f.local('v128');
+  const off = f.local('i32');
+  f.forRange(i, i32(0), get(N), 1, () => {
+    f.forRange(c, i32(0), get(C), 4, () => {
+      f.set(as4, f4.load(at(get(aS), iadd(imul(get(i), get(strideA)), get(c)))));
+      f.set(sh, f4.load(at(get(shift), get(c))));
+      f.set(a1, f4.zero());
+      f.set(a2, f4.zero());
+      f.forRange(m, i32(0), get(M), 1, () => {
+        f.set(e, iadd(imul(get(i), get(M)), get(m)));
+        f.set(j, iload(at(get(nbr), get(e))));
+        f.set(off, iadd(imul(get(e), get(C)), get(c)));
+        const bRow = iadd(imul(iload(at(get(bidx), get(e))), get(C)), get(c));
+        f.set(z, f4.add(f4.add(get(as4), f4.load(at(get(aN), iadd(imul(get(j), get(strideA)), get(c))))), f4.load(at(get(B), bRow))));
+        f.store4(at(get(X), get(off)), get(z));
+        f.set(d, f4.sub(get(z), get(sh)));
+        f.set(a1, f4.add(get(a1), get(d)));
+        f.set(a2, f4.add(get(a2), f4.mul(get(d), get(d))));
+      });
+      addPromoted(f, get(s1), c, a1);
+      addPromoted(f, get(s2), c, a2);
+    });
+  });
+  return f;
+}
+
+/**
+ * Normalise, gate and sum. X holds z (left unchanged). Writes S [N,F], the gate-derivative multipliers
+ * DG [E,C] (P = sp sig (1 - sig) in the filter half, Q = sig sigmoid(y_core) in the core half, so that
+ * dL/dy = dS * DG), and per-atom sums over the M slots Gs = sum DG, Gx = sum DG * xhat ([N,C] each), from
+ * which the batch-norm backward reductions follow in O(N C).
+ */
+function fwd2(): Func {
+  const f = new Func('fwd2', Array(12).fill('i32'));
+  const [X, S, DG, Gs, Gx, N, M, F, scale, offv, gamma, beta] = f.params;
+  const t = temps(f);
+  const i = f.local('i32'), m = f.local('i32'), k = f.local('i32'), C = f.local('i32'), p = f.local('i32'), fb = f.local('i32');
+  const scF = f.local('v128'), scC = f.local('v128'), ofF = f.local('v128'), ofC = f.local('v128');
+  const gF = f.local('v128'), gC = f.local('v128'), bF = f.local('v128'), bC = f.local('v128');
+  const xf = f.local('v128'), xc = f.local('v128'), yf = f.local('v128'), yc = f.local('v128'), sig = f.local('v128');
+  const sigc = f.local('v128'), sp = f.local('v128'), P = f.local('v128'), Q = f.local('v128');
+  const acc = f.local('v128'), gsF = f.local('v128'), gsC = f.local('v128'), gxF = f.local('v128'), gxC = f.local('v128');
+  const ia = f.local('i32');
+  f.set(C, ishl(get(F), i32(1)));
+  f.set(fb, ishl(get(F), i32(2)));
+  const vec = (base: Local, idx: Expr): Expr => f4.load(at(get(base), idx));
+  f.forRange(i, i32(0), get(N), 1, () => {
+    f.forRange(k, i32(0), get(F), 4, () => {
+      const kF = iadd(get(k), get(F));
+      f.set(scF, vec(scale, get(k)));
+      f.set(scC, vec(scale, kF));
+      f.set(ofF, vec(offv, get(k)));
+      f.set(ofC, vec(offv, kF));
+      f.set(gF, vec(gamma, get(k)));
+      f.set(gC, vec(gamma, kF));
+      f.set(bF, vec(beta, get(k)));
+      f.set(bC, vec(beta, kF));
+      for (const a of [acc, gsF, gsC, gxF, gxC]) f.set(a, f4.zero());
+      f.forRange(m, i32(0), get(M), 1, () => {
+        // byte offset of (e, k) in [E, C]
+        f.set(p, ishl(iadd(imul(iadd(imul(get(i), get(M)), get(m)), get(C)), get(k)), i32(2)));
+        f.set(xf, f4.add(f4.mul(f4.load(iadd(get(X), get(p))), get(scF)), get(ofF)));
+        f.set(xc, f4.add(f4.mul(f4.load(iadd(iadd(get(X), get(p)), get(fb))), get(scC)), get(ofC)));
+        f.set(yf, f4.add(f4.mul(get(xf), get(gF)), get(bF)));
+        f.set(yc, f4.add(f4.mul(get(xc), get(gC)), get(bC)));
+        f.set(sig, sigmoidInto(t, yf));
+        f.set(sigc, sigmoidInto(t, yc)); // leaves t.e = exp(-|yc|)
+        f.set(sp, softplusFromE(t, yc));
+        f.set(acc, f4.add(get(acc), f4.mul(get(sig), get(sp))));
+        f.set(P, f4.mul(get(sp), f4.mul(get(sig), f4.sub(f4.c(1), get(sig)))));
+        f.set(Q, f4.mul(get(sig), get(sigc)));
+        f.store4(iadd(get(DG), get(p)), get(P));
+        f.store4(iadd(iadd(get(DG), get(p)), get(fb)), get(Q));
+        f.set(gsF, f4.add(get(gsF), get(P)));
+        f.set(gsC, f4.add(get(gsC), get(Q)));
+        f.set(gxF, f4.add(get(gxF), f4.mul(get(P), get(xf))));
+        f.set(gxC, f4.add(get(gxC), f4.mul(get(Q), get(xc))));
+      });
+      f.store4(at(get(S), iadd(imul(get(i), get(F)), get(k))), get(acc));
+      f.set(ia, iadd(imul(get(i), get(C)), get(k)));
+      f.store4(at(get(Gs), get(ia)), get(gsF));
+      f.store4(at(get(Gs), iadd(get(ia), get(F))), get(gsC));
+      f.store4(at(get(Gx), get(ia)), get(gxF));
+      f.store4(at(get(Gx), iadd(get(ia), get(F))), get(gxC));
+    });
+  });
+  return f;
+}
+
+/**
+ * One backward pass: dz = a (dS[i] DG - mdy - xhat mdyx) for both halves, scattered into dA (self rows:
+ * columns [0, C); neighbour rows: columns [C, 2C), row stride strideA) and, per distinct bond row
+ * u = bidx[e], summed into dBT [C, U] (transposed, for dW_bond = (dBT u_rows)^T). dA and dBT must be zeroed.
+ */
+function bwd(): Func {
+  const f = new Func('bwd', Array(17).fill('i32'));
+  const [dS, X, DG, bidx, nbr, dA, strideA, dBT, N, M, F, U, scale, offv, a, mdy, mdyx] = f.params;
+  const i = f.local('i32'), m = f.local('i32'), k = f.local('i32'), C = f.local('i32'), e = f.local('i32'), j = f.local('i32');
+  const p = f.local('i32'), fb = f.local('i32'), pn = f.local('i32'), pt = f.local('i32'), ub = f.local('i32'), bu = f.local('i32');
+  const g = f.local('v128');
+  const half = [0, 1].map(() => ({
+    a: f.local('v128'), my: f.local('v128'), mx: f.local('v128'), sc: f.local('v128'), of: f.local('v128'), acc: f.local('v128'), dz: f.local('v128'),
+  }));
+  f.set(C, ishl(get(F), i32(1)));
+  f.set(fb, ishl(get(F), i32(2)));
+  f.set(ub, ishl(get(U), i32(2)));
+  const vec = (base: Local, idx: Expr): Expr => f4.load(at(get(base), idx));
+  f.forRange(i, i32(0), get(N), 1, () => {
+    f.forRange(k, i32(0), get(F), 4, () => {
+      f.set(g, vec(dS, iadd(imul(get(i), get(F)), get(k))));
+      half.forEach((h, hi) => {
+        const c = hi === 0 ? get(k) : iadd(get(k), get(F));
+        f.set(h.a, vec(a, c));
+        f.set(h.my, vec(mdy, c));
+        f.set(h.mx, vec(mdyx, c));
+        f.set(h.sc, vec(scale, c));
+        f.set(h.of, vec(offv, c));
+        f.set(h.acc, f4.zero());
+      });
+      f.forRange(m, i32(0), get(M), 1, () => {
+        f.set(e, iadd(imul(get(i), get(M)), get(m)));
+        f.set(j, iload(at(get(nbr), get(e))));
+        f.set(bu, iload(at(get(bidx), get(e))));
+        f.set(p, ishl(iadd(imul(get(e), get(C)), get(k)), i32(2)));
+        half.forEach((h, hi) => {
+          const pp = hi === 0 ? get(p) : iadd(get(p), get(fb));
+          const xh = f4.add(f4.mul(f4.load(iadd(get(X), pp)), get(h.sc)), get(h.of));
+          const dy = f4.mul(get(g), f4.load(iadd(get(DG), pp)));
+          f.set(h.dz, f4.mul(get(h.a), f4.sub(f4.sub(dy, get(h.my)), f4.mul(xh, get(h.mx)))));
+          f.set(h.acc, f4.add(get(h.acc), get(h.dz)));
+          const c = hi === 0 ? get(k) : iadd(get(k), get(F));
+          f.set(pn, at(get(dA), iadd(iadd(imul(get(j), get(strideA)), get(C)), c)));
+          f.store4(get(pn), f4.add(f4.load(get(pn)), get(h.dz)));
+          // dB^T[c + l, bidx[e]] += dz[l]
+          f.set(pt, at(get(dBT), iadd(imul(c, get(U)), get(bu))));
+          for (let l = 0; l < 4; l++) {
+            const addr = l === 0 ? get(pt) : iadd(get(pt), imul(get(ub), i32(l)));
+            f.storeF32(addr, fadd(fload(addr), f4.extract(get(h.dz), l)));
+          }
+        });
+      });
+      half.forEach((h, hi) => {
+        const c = hi === 0 ? get(k) : iadd(get(k), get(F));
+        f.store4(at(get(dA), iadd(imul(get(i), get(strideA)), c)), get(h.acc));
+      });
+    });
+  });
+  return f;
+}
+
+function infer(): Func {
+  const f = new Func('infer', Array(11).fill('i32'));
+  const [aS, aN, strideA, B, bidx, nbr, bias, S, N, M, F] = f.params;
+  const t = temps(f);
+  const i = f.local('i32'), m = f.local('i32'), k = f.local('i32'), C = f.local('i32'), e = f.local('i32'), j = f.local('i32');
+  const pb = f.local('i32'), pn = f.local('i32');
+  const asF = f.local('v128'), asC = f.local('v128'), yf = f.local('v128'), yc = f.local('v128'), acc = f.local('v128'), sig = f.local('v128');
+  f.set(C, ishl(get(F), i32(1)));
+  f.forRange(i, i32(0), get(N), 1, () => {
+    f.forRange(k, i32(0), get(F), 4, () => {
+      const rowA = iadd(imul(get(i), get(strideA)), get(k));
+      f.set(asF, f4.add(f4.load(at(get(aS), rowA)), f4.load(at(get(bias), get(k)))));
+      f.set(asC, f4.add(f4.load(at(get(aS), iadd(rowA, get(F)))), f4.load(at(get(bias), iadd(get(k), get(F))))));
+      f.set(acc, f4.zero());
+      f.forRange(m, i32(0), get(M), 1, () => {
+        f.set(e, iadd(imul(get(i), get(M)), get(m)));
+        f.set(j, iload(at(get(nbr), get(e))));
+        f.set(pb, at(get(B), iadd(imul(iload(at(get(bidx), get(e))), get(C)), get(k))));
+        f.set(pn, at(get(aN), iadd(imul(get(j), get(strideA)), get(k))));
+        const fOff = ishl(get(F), i32(2));
+        f.set(yf, f4.add(f4.add(get(asF), f4.load(get(pn))), f4.load(get(pb))));
+        f.set(yc, f4.add(f4.add(get(asC), f4.load(iadd(get(pn), fOff))), f4.load(iadd(get(pb), fOff))));
+        f.set(sig, sigmoidInto(t, yf));
+        f.set(t.e, expNeg(t, f4.abs(get(yc))));
+        f.set(acc, f4.add(get(acc), f4.mul(get(sig), softplusFromE(t, yc))));
+      });
+      f.store4(at(get(S), iadd(imul(get(i), get(F)), get(k))), get(acc));
+    });
+  });
+  return f;
+}
+
+/** Test hook: elementwise sigmoid and softplus of n floats (n % 4 == 0). */
+function activations(): Func {
+  const f = new Func('activations', ['i32', 'i32', 'i32', 'i32']);
+  const [x, sigOut, spOut, n] = f.params;
+  const t = temps(f);
+  const q = f.local('i32'), y = f.local('v128');
+  f.forRange(q, i32(0), get(n), 4, () => {
+    f.set(y, f4.load(at(get(x), get(q))));
+    f.store4(at(get(sigOut), get(q)), sigmoidInto(t, y));
+    f.store4(at(get(spOut), get(q)), softplusFromE(t, y));
+  });
+  return f;
+}
+
+/** Elementwise softplus of n floats (n % 4 == 0), in place allowed. */
+function softplus(): Func {
+  const f = new Func('softplus', ['i32', 'i32', 'i32']);
+  const [x, y, n] = f.params;
+  const t = temps(f);
+  const q = f.local('i32'), v = f.local('v128');
+  f.forRange(q, i32(0), get(n), 4, () => {
+    f.set(v, f4.load(at(get(x), get(q))));
+    f.set(t.e, expNeg(t, f4.abs(get(v))));
+    f.store4(at(get(y), get(q)), softplusFromE(t, v));
+  });
+  return f;
+}
+
+export interface SimdEdgeKernels {
+  fwd1(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, X: number, N: number, M: number, C: number, shift: number, s1: number, s2: number): void;
+  fwd2(X: number, S: number, DG: number, Gs: number, Gx: number, N: number, M: number, F: number, scale: number, off: number, gamma: number, beta: number): void;
+  bwd(dS: number, X: number, DG: number, bidx: number, nbr: number, dA: number, strideA: number, dBT: number, N: number, M: number, F: number, U: number, scale: number, off: number, a: number, mdy: number, mdyx: number): void;
+  infer(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, bias: number, S: number, N: number, M: number, F: number): void;
+  activations(x: number, sig: number, sp: number, n: number): void;
+  softplus(x: number, y: number, n: number): void;
+}
+
+let moduleBytes: Uint8Array | undefined;
+
+/** The kernel module binary (built once). */
+export function simdModuleBytes(): Uint8Array {
+  moduleBytes ??= buildModule([fwd1(), fwd2(), bwd(), infer(), activations(), softplus()]);
+  return moduleBytes;
+}
+
+/** The parts of the WebAssembly JS API used here (the project's TS lib settings do not declare it). */
+export interface WasmMemoryLike {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (desc: { initial: number; maximum?: number }) => WasmMemoryLike;
+}
+export const WasmJs = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Instantiates the kernels on `memory` (synchronously; the module is small). Throws without SIMD support. */
+export function instantiateSimdKernels(memory: WasmMemoryLike): SimdEdgeKernels {
+  const mod = new WasmJs.Module(simdModuleBytes());
+  const inst = new WasmJs.Instance(mod, { env: { memory } });
+  return inst.exports as unknown as SimdEdgeKernels;
+}

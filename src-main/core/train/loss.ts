@@ -1,0 +1,155 @@
+/**
+ * Multi-task loss (MT-CGCNN eq. 6-7): per-task MSE on normalised targets over the LABELLED crystals of
+ * the batch (missing labels, NaN, are masked out), combined with task weights:
+ *
+ *   fixed        L = sum_t w_t L_t, user weights normalised to sum 1 (default equal: the reference's mean)
+ *   uncertainty  L = sum_t [ 0.5 exp(-s_t) L_t + 0.5 s_t ],  s_t = log sigma_t^2 learned
+ *                (homoscedastic uncertainty, Kendall, Gal & Cipolla 2018); effective weight 0.5 exp(-s_t)
+ *   gradnorm     L = sum_t w_t L_t with w_t adapted after every step so that the gradient norms of the
+ *                weighted task losses w.r.t. the shared representation follow the tasks' relative training
+ *                rates (Chen et al. 2018): target_t = mean(G) * (Ltilde_t / mean Ltilde)^alpha,
+ *                Ltilde_t = L_t / L_t(first step); w -= lr * sign(G_t - target_t) * ||dL_t/dh||, then
+ *                renormalised to sum 1. The shared layer is the pooled crystal representation h (the
+ *                trunk's output; cheaper than the last shared weight matrix, a common GradNorm variant).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+
+export type LossWeightingSpec =
+  | { kind: 'fixed'; weights?: readonly number[] }
+  | { kind: 'uncertainty'; initialLogVariance?: number }
+  | { kind: 'gradnorm'; alpha?: number; learningRate?: number };
+
+export interface LossWeightingState {
+  kind: LossWeightingSpec['kind'];
+  /** Current effective weights (sum 1 for fixed/gradnorm). */
+  weights: number[];
+  /** uncertainty: learned log variances s_t. */
+  logVariances?: number[];
+  /** gradnorm: first-step task losses. */
+  initialLosses?: number[] | null;
+}
+
+/** Per-task masked MSE, [T]. Tasks without labels in the batch give 0. */
+export function maskedTaskMse(pred: Tensor2D, target: Tensor2D, mask: Tensor2D, invCounts: Tensor1D): Tensor1D {
+  const se = tf.mul(tf.square(tf.sub(pred, target)), mask);
+  return tf.mul(tf.sum(se, 0), invCounts) as Tensor1D;
+}
+
+/** 1/count per task and presence (count > 0) flags, from a [B, T] mask. */
+export function maskCounts(mask: Float32Array, T: number): { inv: Float32Array; present: Float32Array; counts: Int32Array } {
+  const counts = new Int32Array(T);
+  for (let i = 0; i < mask.length; i++) if (mask[i] > 0) counts[i % T]++;
+  const inv = new Float32Array(T);
+  const present = new Float32Array(T);
+  for (let t = 0; t < T; t++) {
+    inv[t] = counts[t] > 0 ? 1 / counts[t] : 0;
+    present[t] = counts[t] > 0 ? 1 : 0;
+  }
+  return { inv, present, counts };
+}
+
+export class LossWeighter {
+  readonly kind: LossWeightingSpec['kind'];
+  private weights: number[];
+  /** uncertainty: s_t as one trainable variable [T]. */
+  readonly logVar?: Variable;
+  private readonly alpha: number;
+  private readonly gnLr: number;
+  private initialLosses: number[] | null = null;
+
+  constructor(readonly spec: LossWeightingSpec, readonly numTasks: number) {
+    this.kind = spec.kind;
+    const T = numTasks;
+    this.alpha = spec.kind === 'gradnorm' ? spec.alpha ?? 1.5 : 0;
+    this.gnLr = spec.kind === 'gradnorm' ? spec.learningRate ?? 0.025 : 0;
+    if (spec.kind === 'fixed' && spec.weights) {
+      if (spec.weights.length !== T) throw new RangeError(`loss weights: ${spec.weights.length} given for ${T} tasks`);
+      if (spec.weights.some((w) => !(w >= 0)) || spec.weights.every((w) => w === 0)) {
+        throw new RangeError('loss weights must be >= 0 and not all 0');
+      }
+      const s = spec.weights.reduce((a, b) => a + b, 0);
+      this.weights = spec.weights.map((w) => w / s);
+    } else this.weights = new Array<number>(T).fill(1 / T);
+    if (spec.kind === 'uncertainty') {
+      this.logVar = tf.variable(tf.fill([T], spec.initialLogVariance ?? 0), true, `lossLogVar${uid++}`);
+    }
+  }
+
+  /** Extra trainable variables (optimised together with the model). */
+  trainableVariables(): Map<string, Variable> {
+    return this.logVar ? new Map([['loss.logvar', this.logVar]]) : new Map();
+  }
+
+  /** Total loss from per-task losses [T] (call inside the gradient tape). `present` [T] flags tasks with labels. */
+  total(perTask: Tensor1D, present: Tensor1D): Scalar {
+    if (this.kind === 'uncertainty' && this.logVar) {
+      const s = this.logVar;
+      const terms = tf.add(tf.mul(tf.mul(tf.exp(tf.neg(s)), perTask), 0.5), tf.mul(s, 0.5));
+      return tf.sum(tf.mul(terms, present)) as Scalar;
+    }
+    return tf.sum(tf.mul(perTask, tf.tensor1d(this.weights))) as Scalar;
+  }
+
+  /** Effective weights now (uncertainty: 0.5 exp(-s_t)). */
+  currentWeights(): number[] {
+    if (this.kind === 'uncertainty' && this.logVar) {
+      return Array.from(this.logVar.dataSync(), (s) => 0.5 * Math.exp(-s));
+    }
+    return this.weights.slice();
+  }
+
+  /**
+   * GradNorm update after a step. `taskLosses` L_t of the batch (NaN/absent tasks skipped) and `gradNorms`
+   * ||dL_t/dh|| (unweighted).
+   */
+  gradNormUpdate(taskLosses: readonly number[], gradNorms: readonly number[], present: ArrayLike<number>): void {
+    if (this.kind !== 'gradnorm') return;
+    const T = this.numTasks;
+    if (!this.initialLosses) {
+      this.initialLosses = taskLosses.map((l, t) => (present[t] > 0 && l > 0 ? l : NaN));
+    }
+    for (let t = 0; t < T; t++) {
+      if (!Number.isFinite(this.initialLosses[t]) && present[t] > 0 && taskLosses[t] > 0) this.initialLosses[t] = taskLosses[t];
+    }
+    const active = [...Array(T).keys()].filter(
+      (t) => present[t] > 0 && Number.isFinite(this.initialLosses![t]) && Number.isFinite(gradNorms[t]) && gradNorms[t] > 0,
+    );
+    if (active.length < 2) return;
+    const wT = this.weights.map((w) => w * T); // GradNorm's scale: sum w = T
+    const G = active.map((t) => wT[t] * gradNorms[t]);
+    const meanG = G.reduce((a, b) => a + b, 0) / active.length;
+    const ratio = active.map((t) => taskLosses[t] / this.initialLosses![t]);
+    const meanR = ratio.reduce((a, b) => a + b, 0) / active.length;
+    active.forEach((t, k) => {
+      const target = meanG * Math.pow(ratio[k] / meanR, this.alpha);
+      const g = Math.sign(G[k] - target) * gradNorms[t];
+      wT[t] = Math.max(1e-3, wT[t] - this.gnLr * g);
+    });
+    const s = wT.reduce((a, b) => a + b, 0);
+    this.weights = wT.map((w) => w / s);
+  }
+
+  getState(): LossWeightingState {
+    const st: LossWeightingState = { kind: this.kind, weights: this.currentWeights() };
+    if (this.logVar) st.logVariances = Array.from(this.logVar.dataSync());
+    if (this.kind === 'gradnorm') {
+      st.weights = this.weights.slice();
+      st.initialLosses = this.initialLosses ? this.initialLosses.slice() : null;
+    }
+    return st;
+  }
+
+  setState(st: LossWeightingState): void {
+    if (st.kind !== this.kind) throw new Error(`loss weighting state is ${st.kind}, expected ${this.kind}`);
+    if (this.kind !== 'uncertainty') this.weights = st.weights.slice();
+    if (this.logVar && st.logVariances) this.logVar.assign(tf.tensor1d(st.logVariances));
+    if (this.kind === 'gradnorm') this.initialLosses = st.initialLosses ? st.initialLosses.map((x) => (x === null ? NaN : x)) : null;
+  }
+
+  dispose(): void {
+    this.logVar?.dispose();
+  }
+}
+
+let uid = 0;
