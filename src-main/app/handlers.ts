@@ -1,24 +1,67 @@
 /**
  * The main process's IPC handlers, free of Electron so that tests and the e2e harness run exactly this code.
- * Electron-only capabilities (opening links in the system browser) come in through `AppContext`.
+ * Electron-only capabilities (native dialogs, opening links in the system browser) come in through `AppContext`.
  */
 import os from 'node:os';
-import type { AppInfo, BackendSummary } from '../ipc/contract';
+import path from 'node:path';
+import type { AppInfo, BackendSummary, ChooseFileRequest, ChooseFolderRequest, ChooseSaveFileRequest } from '../ipc/contract';
 import type { EventSink, Handlers } from '../ipc/dispatcher';
 import { UserFacingError } from '../ipc/dispatcher';
 import { APP_VERSION } from './version';
 import { projectsDir } from './paths';
 import { summarizeDataset } from './dataset-summary';
 import { JobManager } from './jobs';
+import { ProjectSession } from './projects/project-session';
+import { resolveDatasetPaths } from './projects/manifests';
+import { DatasetService } from './datasets/dataset-service';
+import { buildStructureView, loadStructure } from './structures/structure-view';
+import { expandPath } from './fs-util';
+import { TrainingService } from './training/training-service';
+import { ScreeningService } from './screening/screening-service';
+import { ReportService } from './reports/report-service';
 
 export interface AppContext {
   /** Resolves the compute backend once (lazily) and describes it. */
   backend(): Promise<BackendSummary & { versions: Record<string, string> }>;
   events: EventSink;
   openExternal(url: string): Promise<void>;
+  /** Native folder picker (Electron's dialog; the e2e harness answers with test paths). Null when cancelled. */
+  chooseFolder(request: ChooseFolderRequest): Promise<string | null>;
+  /** Native file picker limited to `extensions`. Null when cancelled. */
+  chooseFile(request: ChooseFileRequest): Promise<string | null>;
+  /** Native save dialog. Null when cancelled. */
+  chooseSaveFile(request: ChooseSaveFileRequest): Promise<string | null>;
+  /** Prints a self-contained HTML document to an A4 PDF (Electron: printToPDF of a hidden window). */
+  printToPdf(html: string, outFile: string): Promise<{ bytes: number }>;
 }
 
-export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events)): Handlers {
+/** Supercells are refused above this many displayed sites (the viewer would crawl). */
+const MAX_DISPLAY_SITES = 20_000;
+
+export interface AppServices {
+  jobs: JobManager;
+  projects: ProjectSession;
+  datasets: DatasetService;
+  training: TrainingService;
+  screening: ScreeningService;
+  reports: ReportService;
+}
+
+export function createServices(ctx: AppContext, jobs = new JobManager(ctx.events)): AppServices {
+  // Runs and screenings are 'live' while a job of this session works on them (see ProjectSession).
+  const live = { run: (_id: string) => false, screening: (_id: string) => false };
+  const projects = new ProjectSession(ctx.events, (kind, id) => (kind === 'run' ? live.run(id) : live.screening(id)));
+  const datasets = new DatasetService(jobs, projects);
+  const training = new TrainingService(jobs, projects, datasets, ctx.backend);
+  const screening = new ScreeningService(jobs, projects, training, ctx.backend);
+  const reports = new ReportService(projects, datasets, training, screening, (html, out) => ctx.printToPdf(html, out));
+  live.run = (id) => training.isLive(id);
+  live.screening = (id) => screening.isLive(id);
+  return { jobs, projects, datasets, training, screening, reports };
+}
+
+export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events), services = createServices(ctx, jobs)): Handlers {
+  const { projects, datasets, training, screening, reports } = services;
   return {
     'app:info': async (): Promise<AppInfo> => {
       const backend = await ctx.backend();
@@ -35,6 +78,24 @@ export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events
     'app:open-external': async ({ url }) => {
       await ctx.openExternal(url);
     },
+    'app:choose-folder': async (request) => ({
+      path: await ctx.chooseFolder({ ...request, ...(request.defaultPath ? { defaultPath: expandPath(request.defaultPath) } : {}) }),
+    }),
+    'app:choose-file': async (request) => ({
+      path: await ctx.chooseFile({ ...request, ...(request.defaultPath ? { defaultPath: expandPath(request.defaultPath) } : {}) }),
+    }),
+    'app:choose-save-file': async (request) => ({
+      path: await ctx.chooseSaveFile({ ...request, ...(request.defaultPath ? { defaultPath: expandPath(request.defaultPath) } : {}) }),
+    }),
+
+    'project:recent': () => projects.recent(),
+    'project:create': ({ name, parentDir }) => projects.create(name, parentDir),
+    'project:open': ({ dir }) => projects.open(dir),
+    'project:current': () => projects.current(),
+    'project:rename': ({ name }) => projects.rename(name),
+    'project:close': () => projects.close(),
+    'project:forget': ({ dir }) => projects.forget(dir),
+
     'dataset:summary': async ({ dir }) => {
       try {
         return await summarizeDataset(dir);
@@ -42,7 +103,57 @@ export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events
         throw new UserFacingError(err instanceof Error ? err.message : String(err), 'not-found');
       }
     },
+    'dataset:inspect': (source) => datasets.inspect(source),
+    'dataset:validate': (request) => ({ jobId: datasets.validate(request) }),
+    'dataset:validation': ({ jobId }) => datasets.validation(jobId),
+    'dataset:import': async (request) => ({ jobId: await datasets.import(request) }),
+    'dataset:report': ({ name }) => datasets.storedReport(name),
+    'dataset:remove': async ({ name }) => {
+      await datasets.remove(name);
+      return projects.snapshot();
+    },
+
+    'structures:list': ({ dataset }) => datasets.table(dataset),
+    'structures:view': async ({ ref, supercell }) => {
+      if (ref.kind === 'dataset') {
+        const { manifest, index } = await datasets.index(ref.dataset);
+        const row = index.rows.find((r) => r.id === ref.id);
+        if (!row) throw new UserFacingError(`Dataset "${ref.dataset}" has no crystal "${ref.id}".`, 'not-found');
+        if (!row.ok) throw new UserFacingError(`Crystal "${ref.id}" cannot be used: ${row.reason ?? 'unreadable'}. The model never sees it.`, 'failed');
+        const { structuresDir } = resolveDatasetPaths(projects.requireDir(), manifest);
+        const loaded = await loadStructure(ref.id, path.join(structuresDir, row.file), manifest.readOptions);
+        checkSize(loaded.structure.numSites, supercell);
+        const labels = Object.fromEntries(manifest.tasks.map((t, i) => [t.name, row.labels[i] ?? null]));
+        return buildStructureView(loaded, supercell, { source: `${ref.dataset} / ${row.file}`, labels });
+      }
+      const file = expandPath(ref.path);
+      const loaded = await loadStructure(path.basename(file).replace(/\.[^.]+$/, ''), file, {});
+      checkSize(loaded.structure.numSites, supercell);
+      return buildStructureView(loaded, supercell, { source: file });
+    },
+
+    'train:start': (settings) => training.start(settings),
+    'train:resume': ({ runId }) => training.resume(runId),
+    'train:run': ({ runId }) => training.detail(runId),
+    'results:run': ({ runId }) => training.results(runId),
+
+    'screen:start': (request) => screening.start(request),
+    'screen:resume': ({ screeningId }) => screening.resume(screeningId),
+    'screen:detail': ({ screeningId }) => screening.detail(screeningId),
+    'screen:table': ({ screeningId }) => screening.table(screeningId),
+    'screen:export': ({ screeningId, rows, path: out }) => screening.export(screeningId, rows, out),
+
+    'report:create': (request) => reports.create(request),
+    'report:html': ({ file }) => reports.html(file),
+    'report:pdf': ({ file, path: out }) => reports.pdf(file, out),
+
     'job:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     'job:list': () => jobs.list(),
   };
+}
+
+function checkSize(sites: number, supercell: 1 | 2): void {
+  if (sites * supercell ** 3 > MAX_DISPLAY_SITES) {
+    throw new UserFacingError(`${sites} sites ${supercell > 1 ? `in a ${supercell}x${supercell}x${supercell} supercell ` : ''}is too many to draw. Show the unit cell (1x1x1) instead.`, 'failed');
+  }
 }

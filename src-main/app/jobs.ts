@@ -9,7 +9,7 @@ import type { EventSink } from '../ipc/dispatcher';
 
 export type ProgressUpdate = Partial<Pick<JobProgress, 'done' | 'total' | 'unit' | 'message' | 'metrics' | 'ratePerSecond' | 'etaSeconds'>>;
 
-export type JobWork = (signal: AbortSignal, report: (update: ProgressUpdate) => void) => Promise<string | void>;
+export type JobWork = (signal: AbortSignal, report: (update: ProgressUpdate) => void, jobId: string) => Promise<string | void>;
 
 export class JobManager {
   private readonly jobs = new Map<string, { progress: JobProgress; controller: AbortController; started: number }>();
@@ -27,7 +27,7 @@ export class JobManager {
       this.events.emit('job:progress', { ...job.progress });
     };
     publish({});
-    work(controller.signal, (update) => publish(update)).then(
+    work(controller.signal, (update) => publish(update), jobId).then(
       (message) => publish({ state: controller.signal.aborted ? 'cancelled' : 'done', ...(message ? { message } : {}) }),
       (err: unknown) =>
         publish({
@@ -43,6 +43,12 @@ export class JobManager {
     if (!job || job.progress.state !== 'running') return false;
     job.controller.abort();
     return true;
+  }
+
+  /** The job's last progress, or undefined for an unknown id. */
+  get(jobId: string): JobProgress | undefined {
+    const job = this.jobs.get(jobId);
+    return job ? { ...job.progress } : undefined;
   }
 
   list(): JobProgress[] {

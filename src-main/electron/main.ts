@@ -1,6 +1,8 @@
 /** Electron entry: one window, hardened, with the IPC contract wired to the shared handlers. */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { app, BrowserWindow, shell, webContents } from 'electron';
+import { app, BrowserWindow, dialog, shell, webContents } from 'electron';
 import { createHandlers } from '../app/handlers';
 import { createDispatcher } from '../ipc/dispatcher';
 import { describeBackend } from '../app/backend-summary';
@@ -24,6 +26,29 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+/**
+ * Prints a report (self-contained HTML, no scripts) with Chromium's own PDF writer: a hidden, sandboxed window
+ * without JavaScript loads the HTML from a temporary file, webContents.printToPDF renders A4 with the page's @page
+ * margins, and the PDF is written atomically.
+ */
+async function printHtmlToPdfInElectron(html: string, outFile: string): Promise<{ bytes: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cps-report-'));
+  const page = path.join(dir, 'report.html');
+  fs.writeFileSync(page, html);
+  const win = new BrowserWindow({ show: false, webPreferences: { ...secureWebPreferences(path.join(__dirname, '../preload/index.js')), preload: undefined, javascript: false } });
+  try {
+    await win.loadFile(page);
+    const pdf = await win.webContents.printToPDF({ pageSize: 'A4', printBackground: true, preferCSSPageSize: true });
+    const tmp = `${outFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, pdf);
+    fs.renameSync(tmp, outFile);
+    return { bytes: pdf.length };
+  } finally {
+    win.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents));
 
 void app.whenReady().then(() => {
@@ -33,6 +58,34 @@ void app.whenReady().then(() => {
     backend: describeBackend,
     events,
     openExternal: (url) => shell.openExternal(url),
+    chooseFolder: async ({ title, defaultPath }) => {
+      const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+      const options: Electron.OpenDialogOptions = { title, properties: ['openDirectory', 'createDirectory'], ...(defaultPath ? { defaultPath } : {}) };
+      const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    chooseFile: async ({ title, defaultPath, extensions }) => {
+      const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+      const options: Electron.OpenDialogOptions = {
+        title,
+        properties: ['openFile'],
+        filters: [{ name: extensions.map((e) => e.toUpperCase()).join(', '), extensions }],
+        ...(defaultPath ? { defaultPath } : {}),
+      };
+      const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+    chooseSaveFile: async ({ title, defaultPath, extensions }) => {
+      const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+      const options: Electron.SaveDialogOptions = {
+        title,
+        filters: [{ name: extensions.map((e) => e.toUpperCase()).join(', '), extensions }],
+        ...(defaultPath ? { defaultPath } : {}),
+      };
+      const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
+    printToPdf: (html, outFile) => printHtmlToPdfInElectron(html, outFile),
   });
   registerElectronHandlers(createDispatcher(handlers, (m) => console.error(m)));
   createWindow();

@@ -35,7 +35,7 @@ export interface AppInfo {
   projectsDir: string;
 }
 
-export type JobKind = 'featurize' | 'train' | 'screen';
+export type JobKind = 'validate' | 'import' | 'featurize' | 'train' | 'screen' | 'report';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface JobProgress {
@@ -60,6 +60,513 @@ export interface DatasetSummaryRequest {
   /** Folder with ID.cif files and id_prop.csv. */
   dir: string;
 }
+
+// ---------- projects ----------
+
+/** A project folder the user opened before (the list lives under MTCGCNN_HOME). */
+export interface RecentProject {
+  dir: string;
+  name: string;
+  openedAtIso: string;
+  /** False when the folder or its project.json is gone (moved, deleted, unmounted drive). */
+  exists: boolean;
+}
+
+/** How a column of the label CSV becomes a task: its display name and unit. */
+export interface TaskMapping {
+  /** Column header in the CSV (or target_<k> when the CSV has no header). */
+  column: string;
+  /** Task name used by the model, reports and screening output. */
+  name: string;
+  /** Unit of the values ('' when dimensionless or unknown). */
+  unit: string;
+}
+
+export type PartialOccupancyPolicy = 'refuse' | 'majority';
+export type DatasetStorage = 'reference' | 'copy';
+
+export interface ProjectDataset {
+  name: string;
+  /** 'reference': the project points at the user's folder; 'copy': the files were copied into the project. */
+  storage: DatasetStorage;
+  structuresDir: string;
+  csvFile: string;
+  tasks: TaskMapping[];
+  partialOccupancy: PartialOccupancyPolicy;
+  /** Crystals that parsed and have element features: what training sees. */
+  crystals: number;
+  /** CSV rows with a structure file. */
+  entries: number;
+  badFiles: number;
+  labelledPerTask: Record<string, number>;
+  createdAtIso: string;
+  /** False when a referenced folder or CSV is no longer there. */
+  available: boolean;
+  problems: string[];
+}
+
+export type RunState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface ProjectRun {
+  id: string;
+  name: string;
+  state: RunState;
+  dataset: string;
+  tasks: string[];
+  createdAtIso: string;
+  updatedAtIso: string;
+  /** A checkpoint exists and the run can continue where it stopped. */
+  resumable: boolean;
+  /** Why the run is in its state (e.g. what interrupted it, the error). */
+  note?: string;
+  /** Progress recorded in the manifest (epochs). */
+  epochsDone?: number;
+  epochs?: number;
+}
+
+export interface ProjectScreening {
+  id: string;
+  name: string;
+  state: RunState;
+  model: string;
+  folder: string;
+  rows?: number;
+  createdAtIso: string;
+  note?: string;
+}
+
+export interface ProjectReport {
+  /** Path relative to the project folder. */
+  file: string;
+  title: string;
+  kind: 'run' | 'screening';
+  createdAtIso: string;
+}
+
+export interface ProjectInfo {
+  dir: string;
+  name: string;
+  createdAtIso: string;
+  updatedAtIso: string;
+  datasets: ProjectDataset[];
+  runs: ProjectRun[];
+  screenings: ProjectScreening[];
+  reports: ProjectReport[];
+  /** Things the user should know after opening (e.g. runs found interrupted). */
+  notices: string[];
+}
+
+export interface CreateProjectRequest {
+  name: string;
+  /** Folder that will contain the project folder (default: the projects folder under MTCGCNN_HOME). */
+  parentDir?: string;
+}
+
+export interface ChooseFolderRequest {
+  title: string;
+  defaultPath?: string;
+}
+
+export interface ChooseFileRequest {
+  title: string;
+  defaultPath?: string;
+  /** File name extensions without the dot, e.g. ['csv']. */
+  extensions: string[];
+}
+
+// ---------- dataset import ----------
+
+export interface DatasetSource {
+  /** Folder with one structure file per crystal (<id>.cif, CGCNN layout). */
+  structuresDir: string;
+  /** The label CSV (id, then one column per property); default <structuresDir>/id_prop.csv. */
+  csvFile: string;
+}
+
+export interface CsvColumnInfo {
+  column: string;
+  /** Values present (numbers) and missing (empty, nan, ...) among the valid rows. */
+  values: number;
+  missing: number;
+  /** Defaults proposed for the mapping. */
+  suggestedName: string;
+  suggestedUnit: string;
+}
+
+/** A quick look at a folder + CSV pair: no structure is parsed. */
+export interface DatasetInspection extends DatasetSource {
+  hasHeader: boolean;
+  idColumn: string | null;
+  columns: CsvColumnInfo[];
+  csvRows: number;
+  validRows: number;
+  structureFiles: number;
+  matched: number;
+  missingFiles: number;
+  orphanFiles: number;
+  csvIssues: number;
+  duplicateIds: number;
+  /** Name proposed for the dataset (the folder name). */
+  suggestedName: string;
+}
+
+export interface ValidateDatasetRequest extends DatasetSource {
+  tasks: TaskMapping[];
+  partialOccupancy: PartialOccupancyPolicy;
+}
+
+export interface HistogramData {
+  edges: number[];
+  counts: number[];
+}
+
+export interface LabelStatsData {
+  task: string;
+  unit: string;
+  n: number;
+  missing: number;
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  std: number | null;
+  median: number | null;
+  histogram: HistogramData | null;
+}
+
+export interface DatasetValidationReport extends ValidateDatasetRequest {
+  counts: {
+    csvRows: number;
+    validRows: number;
+    structureFiles: number;
+    entries: number;
+    parsed: number;
+    usable: number;
+    badFiles: number;
+    missingFiles: number;
+    orphanFiles: number;
+    duplicateIds: number;
+    csvIssues: number;
+    labelledPerTask: Record<string, number>;
+    missingPerTask: Record<string, number>;
+  };
+  /** Lists are cut to their first 1,000 entries; `counts` has the totals. */
+  badFiles: { id: string; file: string; reason: string }[];
+  missingFiles: string[];
+  orphanFiles: string[];
+  csvIssues: { kind: string; line: number; message: string }[];
+  duplicateIds: { id: string; lines: number[] }[];
+  unsupportedElements: { z: number; symbol: string; crystals: number }[];
+  elementsPresent: number;
+  atoms: { min: number; max: number; mean: number; median: number } | null;
+  filesWithWarnings: number;
+  labelStats: LabelStatsData[];
+  problems: string[];
+  validatedAtIso: string;
+  seconds: number;
+}
+
+export interface ImportDatasetRequest {
+  /** The finished validation job whose report the user accepted. */
+  validationJobId: string;
+  name: string;
+  storage: DatasetStorage;
+}
+
+// ---------- structures ----------
+
+/** The crystals of a project dataset, column-wise (compact for 100k rows). */
+export interface StructureTable {
+  dataset: string;
+  tasks: TaskMapping[];
+  ids: string[];
+  formulas: string[];
+  atoms: number[];
+  /** labels[t][i]: value of task t for crystal i, null when missing. */
+  labels: (number | null)[][];
+  /** Structures that could not be used, with the reason (not in the arrays above). */
+  unusable: { id: string; reason: string }[];
+}
+
+export type StructureRef = { kind: 'dataset'; dataset: string; id: string } | { kind: 'file'; path: string };
+
+export interface StructureViewRequest {
+  ref: StructureRef;
+  /** Repetitions along a, b and c (1 or 2). */
+  supercell: 1 | 2;
+}
+
+export interface NeighbourEntry {
+  /** Index of the neighbour in the unit cell. */
+  j: number;
+  /** Lattice translation of the neighbour's image. */
+  image: [number, number, number];
+  /** Distance, Angstrom. */
+  distance: number;
+  /** Cartesian position of the neighbour image, Angstrom. */
+  position: [number, number, number];
+}
+
+/**
+ * A crystal as the model sees it: lattice rows (Angstrom), all sites in P1 (Cartesian, Angstrom), and the CGCNN
+ * graph neighbours of every unit-cell site (the `maxNeighbors` nearest within `radiusAngstrom`).
+ */
+export interface StructureView {
+  id: string;
+  source: string;
+  formula: string;
+  reducedFormula: string;
+  /** Unit cell. */
+  lattice: number[][];
+  lengthsAngstrom: [number, number, number];
+  anglesDegrees: [number, number, number];
+  volumeAngstrom3: number;
+  densityGramsPerCm3: number;
+  /** Unit-cell sites. */
+  numSites: number;
+  /** Displayed cell (the supercell when supercell = 2): lattice rows and sites. */
+  supercell: 1 | 2;
+  displayLattice: number[][];
+  species: string[];
+  z: number[];
+  /** Cartesian coordinates, Angstrom, 3 per site, displayed cell. */
+  cart: number[];
+  /** Index of each displayed site in the unit cell. */
+  unitIndex: number[];
+  /** Fractional coordinates of the unit-cell sites. */
+  frac: number[][];
+  radiusAngstrom: number;
+  maxNeighbors: number;
+  /** Per unit-cell site: its graph neighbours, nearest first. */
+  neighbours: NeighbourEntry[][];
+  /** Sites with fewer than maxNeighbors neighbours within the radius (CGCNN pads them). */
+  paddedSites: number;
+  warnings: string[];
+  /** Labels of the crystal when it comes from a dataset (task name -> value or null). */
+  labels?: Record<string, number | null>;
+}
+
+// ---------- training ----------
+
+export type SharingModeName = 'hard' | 'soft';
+export type WeightingModeName = 'fixed' | 'uncertainty' | 'gradnorm';
+
+/** Everything that defines a training run (stored in run.json; resume reuses it unchanged). */
+export interface TrainSettings {
+  dataset: string;
+  name: string;
+  /** Task names of the dataset to learn: one = single-task CGCNN, several = MT-CGCNN. */
+  tasks: string[];
+  sharing: SharingModeName;
+  softSharingStrength: number;
+  weighting: WeightingModeName;
+  /** Fixed loss weights, one per task (used when weighting is 'fixed'). */
+  weights: number[];
+  epochs: number;
+  learningRate: number;
+  weightDecay: number;
+  batchSize: number;
+  /** Atom feature width in the convolutions (F). */
+  convDim: number;
+  numConv: number;
+  /** Hidden width after pooling (H). */
+  hiddenDim: number;
+  /** Hidden layers per task head (n_hp). */
+  headHidden: number;
+  /** Early stopping after this many epochs without a better validation MAE; null = off. */
+  patience: number | null;
+  /** Ensemble members (1 = a single model). */
+  members: number;
+  seed: number;
+  trainRatio: number;
+  valRatio: number;
+  testRatio: number;
+}
+
+type NumericSetting = Exclude<{ [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings], undefined>;
+
+/** Range, step and help of every numeric setting; the guard and the form use the same table. */
+export const TRAIN_LIMITS: Record<NumericSetting, { min: number; max: number; integer?: boolean; help: string }> = {
+  softSharingStrength: { min: 0, max: 10, help: 'L2 penalty tying the task towers together (soft sharing).' },
+  epochs: { min: 1, max: 10_000, integer: true, help: 'Passes over the training split (MT-CGCNN paper: 30).' },
+  learningRate: { min: 1e-6, max: 1, help: 'Adam step size (paper: 0.003); cosine decay after one warm-up epoch.' },
+  weightDecay: { min: 0, max: 1, help: 'Decoupled (AdamW) weight decay (paper: 0).' },
+  batchSize: { min: 1, max: 4096, integer: true, help: 'Crystals per batch (paper: 128); also capped by memory.' },
+  convDim: { min: 4, max: 512, integer: true, help: 'Atom feature width F in the convolutions (paper: 64).' },
+  numConv: { min: 1, max: 10, integer: true, help: 'Graph convolution layers (paper: 3).' },
+  hiddenDim: { min: 4, max: 2048, integer: true, help: 'Hidden width H after pooling (paper: 128).' },
+  headHidden: { min: 0, max: 6, integer: true, help: 'Hidden layers in each task head (paper n_hp: 1).' },
+  members: { min: 1, max: 20, integer: true, help: 'Models in the ensemble; more than one gives an uncertainty per prediction.' },
+  seed: { min: 0, max: 2_147_483_647, integer: true, help: 'Seed of the split, the initialisation and the shuffles.' },
+  trainRatio: { min: 0.05, max: 0.95, help: 'Share of the crystals used for training (paper: 0.6).' },
+  valRatio: { min: 0.025, max: 0.5, help: 'Share for validation: model selection and early stopping (paper: 0.2).' },
+  testRatio: { min: 0.025, max: 0.5, help: 'Share held out for the test metrics (paper: 0.2).' },
+};
+
+/** The MT-CGCNN paper's defaults (Sanyal et al. 2018, on CGCNN's architecture). */
+export const TRAIN_DEFAULTS: Omit<TrainSettings, 'dataset' | 'name' | 'tasks' | 'weights'> = {
+  sharing: 'hard',
+  softSharingStrength: 0.001,
+  weighting: 'fixed',
+  epochs: 30,
+  learningRate: 0.003,
+  weightDecay: 0,
+  batchSize: 128,
+  convDim: 64,
+  numConv: 3,
+  hiddenDim: 128,
+  headHidden: 1,
+  patience: null,
+  members: 1,
+  seed: 0,
+  trainRatio: 0.6,
+  valRatio: 0.2,
+  testRatio: 0.2,
+};
+
+/** One finished epoch of one ensemble member. */
+export interface EpochPoint {
+  member: number;
+  epoch: number;
+  lr: number;
+  /** Per task mean training loss (MSE on normalised targets). */
+  trainLoss: number[];
+  trainTotal: number;
+  /** Per task validation MAE in the task's unit (null: no labels). */
+  valMae: (number | null)[];
+  valAverageMae: number | null;
+  /** Task weights at the end of the epoch. */
+  weights: number[];
+  seconds: number;
+}
+
+/** Step-level progress of a running training (in job:progress metrics and here). */
+export interface TrainLive {
+  member: number;
+  members: number;
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  /** Running per-task training loss of the current epoch. */
+  trainLoss: number[];
+  weights: number[];
+  learningRate: number;
+  crystalsPerSecond: number;
+  etaSeconds: number;
+  phase: 'featurize' | 'train';
+}
+
+export interface TaskMetrics {
+  n: number;
+  mae: number | null;
+  rmse: number | null;
+  r2: number | null;
+  spearman: number | null;
+  /** Band-gap tasks: metal / non-metal classification from the predicted gap. */
+  rocAuc?: number | null;
+  thresholdEv?: number;
+  confusion?: { tp: number; fp: number; tn: number; fn: number };
+}
+
+export interface RunDetail {
+  run: ProjectRun;
+  settings: TrainSettings;
+  /** Units of the run's tasks, aligned with settings.tasks. */
+  units: string[];
+  history: EpochPoint[];
+  /** The live job of this run in this session, if any. */
+  jobId: string | null;
+  /** Compute backend that ran (or runs) it. */
+  backend: string | null;
+  featurized?: { crystals: number; failed: number; seconds: number };
+  /** Test metrics once done, per task name. */
+  testMetrics: Record<string, TaskMetrics> | null;
+  averageMae: number | null;
+  durationSeconds: number | null;
+  /** Model bundle folder once done. */
+  modelDir: string | null;
+}
+
+export interface RunResults {
+  runId: string;
+  name: string;
+  dataset: string;
+  tasks: { name: string; unit: string }[];
+  metrics: Record<string, TaskMetrics>;
+  averageMae: number | null;
+  split: { seed: number | null; train: number; val: number; test: number };
+  /** Test split: crystal ids, true labels (null = missing) and predictions per task. */
+  test: { ids: string[]; true: (number | null)[][]; pred: number[][] };
+  /** ROC curve of each band-gap task (non-metal = positive class), by task name. */
+  roc: Record<string, { fpr: number[]; tpr: number[]; auc: number | null; thresholdEv: number }>;
+  backend: string;
+  durationSeconds: number;
+  epochsRun: number;
+  bestEpoch: number | null;
+  settings: TrainSettings;
+}
+
+// ---------- screening ----------
+
+export interface StartScreeningRequest {
+  /** The finished training run whose model screens. */
+  runId: string;
+  /** Folder of structure files to screen. */
+  folder: string;
+  name: string;
+  /** Also screen subfolders. */
+  recursive: boolean;
+}
+
+export interface ScreeningDetail {
+  screening: ProjectScreening;
+  runId: string;
+  recursive: boolean;
+  jobId: string | null;
+  /** Files screened, failed, skipped (resume) as recorded. */
+  counts: { files: number; failed: number; total: number | null };
+  elapsedSeconds: number | null;
+  /** The results CSV inside the project. */
+  csvFile: string;
+}
+
+/** A screening's results, column-wise (compact for 100k rows). */
+export interface ScreeningTable {
+  screeningId: string;
+  tasks: { name: string; unit: string }[];
+  ids: string[];
+  /** Structure file paths (absolute), for the 3D viewer. */
+  files: string[];
+  formulas: string[];
+  atoms: (number | null)[];
+  /** values[t][i]: prediction of task t for row i (null when the file failed). */
+  values: (number | null)[][];
+  /** Ensemble standard deviations, when the model is an ensemble. */
+  std: (number | null)[][] | null;
+  /** 'metal' / 'non-metal' when the model has a band-gap task. */
+  metal: (string | null)[] | null;
+  outOfDomain: boolean[];
+  /** Empty for a good row; else why the file could not be screened. */
+  errors: string[];
+}
+
+export interface ExportScreeningRequest {
+  screeningId: string;
+  /** Row indices (into the table) to write, in this order. */
+  rows: number[];
+  /** Absolute path of the CSV to write. */
+  path: string;
+}
+
+export interface ChooseSaveFileRequest {
+  title: string;
+  defaultPath?: string;
+  extensions: string[];
+}
+
+// ---------- reports ----------
+
+export type ReportRequest = { kind: 'run'; runId: string } | { kind: 'screening'; screeningId: string };
 
 // ---------- error envelope ----------
 
@@ -113,6 +620,270 @@ export function num(v: unknown, what: string, opts: { min?: number; max?: number
   return v;
 }
 
+function oneOf<T extends string | number>(v: unknown, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly unknown[]).includes(v)) throw new IpcArgumentError(`${what} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  return v as T;
+}
+
+function list<T>(v: unknown, what: string, item: (x: unknown, what: string) => T, opts: { min?: number; max: number }): T[] {
+  if (!Array.isArray(v)) throw new IpcArgumentError(`${what} must be a list`);
+  if (v.length < (opts.min ?? 0)) throw new IpcArgumentError(`${what} needs at least ${opts.min} entr${opts.min === 1 ? 'y' : 'ies'}`);
+  if (v.length > opts.max) throw new IpcArgumentError(`${what} has more than ${opts.max} entries`);
+  return v.map((x, i) => item(x, `${what}[${i}]`));
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** An absolute path (POSIX, Windows drive or UNC), or one starting with ~ for the home folder. */
+export function absPath(v: unknown, what: string): string {
+  const p = str(v, what, { maxLength: 4096 }).trim();
+  if (CONTROL_CHARS.test(p)) throw new IpcArgumentError(`${what} contains control characters`);
+  if (!/^(~(?=$|[\\/])|\/|[A-Za-z]:[\\/]|\\\\)/.test(p)) throw new IpcArgumentError(`${what} must be an absolute path (e.g. /home/me/data or C:\\data)`);
+  return p;
+}
+
+/** A display name: 1-80 characters, no control characters, not only spaces. */
+export function displayName(v: unknown, what: string): string {
+  const s = str(v, what, { maxLength: 80 }).trim();
+  if (s === '') throw new IpcArgumentError(`${what} must not be blank`);
+  if (CONTROL_CHARS.test(s)) throw new IpcArgumentError(`${what} contains control characters`);
+  return s;
+}
+
+/** A name that is also a folder name: letters, digits, space, '.', '_' and '-', not starting with '.' or '-'. */
+export function folderName(v: unknown, what: string): string {
+  const s = str(v, what, { maxLength: 64 }).trim();
+  if (!/^[A-Za-z0-9_][A-Za-z0-9 ._-]*$/.test(s)) throw new IpcArgumentError(`${what} may use letters, digits, spaces, '.', '_' and '-' (and must start with a letter or digit)`);
+  return s;
+}
+
+/** Ids the app generates (jobs, runs, screenings): letters, digits, '_' and '-'. */
+export function idString(v: unknown, what: string): string {
+  const s = str(v, what, { maxLength: 64 });
+  if (!/^[A-Za-z0-9_-]+$/.test(s)) throw new IpcArgumentError(`${what} has invalid characters`);
+  return s;
+}
+
+const jobIdOnly = (v: unknown, what: string) => idString(v, what);
+
+function taskMapping(v: unknown, what: string): TaskMapping {
+  const o = record(v, what);
+  onlyKeys(o, ['column', 'name', 'unit'], what);
+  const column = str(o.column, `${what}.column`, { maxLength: 200 });
+  const name = str(o.name, `${what}.name`, { maxLength: 64 }).trim();
+  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(name)) throw new IpcArgumentError(`${what}.name must start with a letter and use only letters, digits, '_', '.' and '-'`);
+  const unit = str(o.unit, `${what}.unit`, { maxLength: 24, allowEmpty: true }).trim();
+  if (CONTROL_CHARS.test(unit) || /[,"]/.test(unit)) throw new IpcArgumentError(`${what}.unit must not contain commas, quotes or control characters`);
+  return { column, name, unit };
+}
+
+function datasetSource(o: Record<string, unknown>): DatasetSource {
+  return { structuresDir: absPath(o.structuresDir, 'structuresDir'), csvFile: absPath(o.csvFile, 'csvFile') };
+}
+
+const chooseFolderGuard: Guard<ChooseFolderRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['title', 'defaultPath'], 'argument');
+  return { title: displayName(o.title, 'title'), ...(o.defaultPath !== undefined ? { defaultPath: absPath(o.defaultPath, 'defaultPath') } : {}) };
+};
+
+const chooseFileGuard: Guard<ChooseFileRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['title', 'defaultPath', 'extensions'], 'argument');
+  const extensions = list(o.extensions, 'extensions', (x, w) => {
+    const e = str(x, w, { maxLength: 10 });
+    if (!/^[A-Za-z0-9]+$/.test(e)) throw new IpcArgumentError(`${w} must be letters and digits (no dot)`);
+    return e;
+  }, { min: 1, max: 10 });
+  return {
+    title: displayName(o.title, 'title'),
+    ...(o.defaultPath !== undefined ? { defaultPath: absPath(o.defaultPath, 'defaultPath') } : {}),
+    extensions,
+  };
+};
+
+const createProjectGuard: Guard<CreateProjectRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['name', 'parentDir'], 'argument');
+  return { name: displayName(o.name, 'name'), ...(o.parentDir !== undefined ? { parentDir: absPath(o.parentDir, 'parentDir') } : {}) };
+};
+
+const dirGuard: Guard<{ dir: string }> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['dir'], 'argument');
+  return { dir: absPath(o.dir, 'dir') };
+};
+
+const renameGuard: Guard<{ name: string }> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['name'], 'argument');
+  return { name: displayName(o.name, 'name') };
+};
+
+const datasetNameGuard: Guard<{ name: string }> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['name'], 'argument');
+  return { name: folderName(o.name, 'name') };
+};
+
+const inspectGuard: Guard<DatasetSource> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['structuresDir', 'csvFile'], 'argument');
+  return datasetSource(o);
+};
+
+const validateGuard: Guard<ValidateDatasetRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['structuresDir', 'csvFile', 'tasks', 'partialOccupancy'], 'argument');
+  const tasks = list(o.tasks, 'tasks', taskMapping, { min: 1, max: 64 });
+  const names = new Set<string>();
+  const columns = new Set<string>();
+  for (const t of tasks) {
+    if (names.has(t.name)) throw new IpcArgumentError(`task name "${t.name}" is used twice`);
+    if (columns.has(t.column)) throw new IpcArgumentError(`column "${t.column}" is mapped twice`);
+    names.add(t.name);
+    columns.add(t.column);
+  }
+  return { ...datasetSource(o), tasks, partialOccupancy: oneOf(o.partialOccupancy, ['refuse', 'majority'] as const, 'partialOccupancy') };
+};
+
+const importGuard: Guard<ImportDatasetRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['validationJobId', 'name', 'storage'], 'argument');
+  return {
+    validationJobId: jobIdOnly(o.validationJobId, 'validationJobId'),
+    name: folderName(o.name, 'name'),
+    storage: oneOf(o.storage, ['reference', 'copy'] as const, 'storage'),
+  };
+};
+
+const structureListGuard: Guard<{ dataset: string }> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['dataset'], 'argument');
+  return { dataset: folderName(o.dataset, 'dataset') };
+};
+
+function structureRef(v: unknown, what: string): StructureRef {
+  const o = record(v, what);
+  const kind = oneOf(o.kind, ['dataset', 'file'] as const, `${what}.kind`);
+  if (kind === 'dataset') {
+    onlyKeys(o, ['kind', 'dataset', 'id'], what);
+    const id = str(o.id, `${what}.id`, { maxLength: 255 });
+    if (/[/\\]/.test(id) || CONTROL_CHARS.test(id)) throw new IpcArgumentError(`${what}.id must be a crystal id, not a path`);
+    return { kind, dataset: folderName(o.dataset, `${what}.dataset`), id };
+  }
+  onlyKeys(o, ['kind', 'path'], what);
+  return { kind, path: absPath(o.path, `${what}.path`) };
+}
+
+const structureViewGuard: Guard<StructureViewRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['ref', 'supercell'], 'argument');
+  return { ref: structureRef(o.ref, 'ref'), supercell: oneOf(o.supercell, [1, 2] as const, 'supercell') };
+};
+
+function numberSetting(o: Record<string, unknown>, key: NumericSetting): number {
+  const lim = TRAIN_LIMITS[key];
+  return num(o[key], key, { min: lim.min, max: lim.max, integer: lim.integer });
+}
+
+const trainSettingsGuard: Guard<TrainSettings> = (v) => {
+  const o = record(v, 'argument');
+  const keys = ['dataset', 'name', 'tasks', 'sharing', 'weighting', 'weights', 'patience', ...Object.keys(TRAIN_LIMITS)];
+  onlyKeys(o, keys, 'argument');
+  for (const k of keys) if (!(k in o)) throw new IpcArgumentError(`argument: missing field "${k}"`);
+  const tasks = list(o.tasks, 'tasks', (x, w) => {
+    const t = str(x, w, { maxLength: 64 });
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(t)) throw new IpcArgumentError(`${w} is not a task name`);
+    return t;
+  }, { min: 1, max: 64 });
+  if (new Set(tasks).size !== tasks.length) throw new IpcArgumentError('tasks: a task is listed twice');
+  const weights = list(o.weights, 'weights', (x, w) => num(x, w, { min: 0, max: 1000 }), { min: tasks.length, max: tasks.length });
+  const weighting = oneOf(o.weighting, ['fixed', 'uncertainty', 'gradnorm'] as const, 'weighting');
+  if (weighting === 'fixed' && !weights.some((w) => w > 0)) throw new IpcArgumentError('weights: at least one task needs a weight above 0');
+  const numbers = Object.fromEntries((Object.keys(TRAIN_LIMITS) as NumericSetting[]).map((k) => [k, numberSetting(o, k)])) as Pick<TrainSettings, NumericSetting>;
+  const sum = numbers.trainRatio + numbers.valRatio + numbers.testRatio;
+  if (Math.abs(sum - 1) > 1e-6) throw new IpcArgumentError(`the train, validation and test shares must add up to 1 (they add up to ${sum.toFixed(3)})`);
+  return {
+    dataset: folderName(o.dataset, 'dataset'),
+    name: displayName(o.name, 'name'),
+    tasks,
+    sharing: oneOf(o.sharing, ['hard', 'soft'] as const, 'sharing'),
+    weighting,
+    weights,
+    patience: o.patience === null ? null : num(o.patience, 'patience', { min: 1, max: 10_000, integer: true }),
+    ...numbers,
+  };
+};
+
+const runIdGuard: Guard<{ runId: string }> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['runId'], 'argument');
+  return { runId: idString(o.runId, 'runId') };
+};
+
+const startScreeningGuard: Guard<StartScreeningRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['runId', 'folder', 'name', 'recursive'], 'argument');
+  if (typeof o.recursive !== 'boolean') throw new IpcArgumentError('recursive must be true or false');
+  return { runId: idString(o.runId, 'runId'), folder: absPath(o.folder, 'folder'), name: displayName(o.name, 'name'), recursive: o.recursive };
+};
+
+const screeningIdGuard: Guard<{ screeningId: string }> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['screeningId'], 'argument');
+  return { screeningId: idString(o.screeningId, 'screeningId') };
+};
+
+const exportScreeningGuard: Guard<ExportScreeningRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['screeningId', 'rows', 'path'], 'argument');
+  const rows = list(o.rows, 'rows', (x, w) => num(x, w, { min: 0, max: 50_000_000, integer: true }), { min: 1, max: 5_000_000 });
+  const file = absPath(o.path, 'path');
+  if (!/\.csv$/i.test(file)) throw new IpcArgumentError('path must end in .csv');
+  return { screeningId: idString(o.screeningId, 'screeningId'), rows, path: file };
+};
+
+const chooseSaveFileGuard: Guard<ChooseSaveFileRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['title', 'defaultPath', 'extensions'], 'argument');
+  const extensions = list(o.extensions, 'extensions', (x, w) => {
+    const e = str(x, w, { maxLength: 10 });
+    if (!/^[A-Za-z0-9]+$/.test(e)) throw new IpcArgumentError(`${w} must be letters and digits (no dot)`);
+    return e;
+  }, { min: 1, max: 10 });
+  return { title: displayName(o.title, 'title'), ...(o.defaultPath !== undefined ? { defaultPath: absPath(o.defaultPath, 'defaultPath') } : {}), extensions };
+};
+
+const reportGuard: Guard<ReportRequest> = (v) => {
+  const o = record(v, 'argument');
+  const kind = oneOf(o.kind, ['run', 'screening'] as const, 'kind');
+  if (kind === 'run') {
+    onlyKeys(o, ['kind', 'runId'], 'argument');
+    return { kind, runId: idString(o.runId, 'runId') };
+  }
+  onlyKeys(o, ['kind', 'screeningId'], 'argument');
+  return { kind, screeningId: idString(o.screeningId, 'screeningId') };
+};
+
+const reportFileGuard: Guard<{ file: string }> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['file'], 'argument');
+  const file = str(o.file, 'file', { maxLength: 300 });
+  if (!/^reports\/[A-Za-z0-9_.-]+\.html$/.test(file)) throw new IpcArgumentError('file must be a report of the project (reports/<name>.html)');
+  return { file };
+};
+
+const reportPdfGuard: Guard<{ file: string; path: string }> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['file', 'path'], 'argument');
+  const { file } = reportFileGuard({ file: o.file });
+  const out = absPath(o.path, 'path');
+  if (!/\.pdf$/i.test(out)) throw new IpcArgumentError('path must end in .pdf');
+  return { file, path: out };
+};
+
 const echoGuard: Guard<{ text: string }> = (v) => {
   const o = record(v, 'argument');
   onlyKeys(o, ['text'], 'argument');
@@ -128,9 +899,7 @@ const datasetSummaryGuard: Guard<DatasetSummaryRequest> = (v) => {
 const jobIdGuard: Guard<{ jobId: string }> = (v) => {
   const o = record(v, 'argument');
   onlyKeys(o, ['jobId'], 'argument');
-  const jobId = str(o.jobId, 'jobId', { maxLength: 64 });
-  if (!/^[A-Za-z0-9_-]+$/.test(jobId)) throw new IpcArgumentError('jobId has invalid characters');
-  return { jobId };
+  return { jobId: idString(o.jobId, 'jobId') };
 };
 
 const urlGuard: Guard<{ url: string }> = (v) => {
@@ -171,6 +940,74 @@ export const invokeContract = {
   'app:open-external': call<{ url: string }, void>(urlGuard),
   /** Scan a CGCNN-layout dataset folder. */
   'dataset:summary': call<DatasetSummaryRequest, DatasetSummary>(datasetSummaryGuard),
+  /** Native folder dialog (the harness answers it in tests); null when the user cancelled. */
+  'app:choose-folder': call<ChooseFolderRequest, { path: string | null }>(chooseFolderGuard),
+  /** Native file dialog limited to the given extensions; null when the user cancelled. */
+  'app:choose-file': call<ChooseFileRequest, { path: string | null }>(chooseFileGuard),
+
+  /** Recently opened projects, newest first. */
+  'project:recent': call<void, RecentProject[]>(noArgs),
+  /** Create a project folder (parentDir/<name>) and open it. */
+  'project:create': call<CreateProjectRequest, ProjectInfo>(createProjectGuard),
+  /** Open an existing project folder (marks runs whose process is gone as interrupted). */
+  'project:open': call<{ dir: string }, ProjectInfo>(dirGuard),
+  /** The open project, re-read from disk; null when none is open. */
+  'project:current': call<void, ProjectInfo | null>(noArgs),
+  /** Change the open project's display name (the folder keeps its name). */
+  'project:rename': call<{ name: string }, ProjectInfo>(renameGuard),
+  /** Close the open project. */
+  'project:close': call<void, void>(noArgs),
+  /** Remove a folder from the recent list (nothing on disk is touched). */
+  'project:forget': call<{ dir: string }, RecentProject[]>(dirGuard),
+
+  /** Match a label CSV against a structure folder and propose task names and units (no structure is parsed). */
+  'dataset:inspect': call<DatasetSource, DatasetInspection>(inspectGuard),
+  /** Parse every structure and compute label statistics, as a job (job:progress); returns its id. */
+  'dataset:validate': call<ValidateDatasetRequest, { jobId: string }>(validateGuard),
+  /** The report of a finished validation job. */
+  'dataset:validation': call<{ jobId: string }, DatasetValidationReport>(jobIdGuard),
+  /** Add a validated dataset to the open project (copying the files when asked), as a job; returns its id. */
+  'dataset:import': call<ImportDatasetRequest, { jobId: string }>(importGuard),
+  /** The stored validation report of a project dataset. */
+  'dataset:report': call<{ name: string }, DatasetValidationReport>(datasetNameGuard),
+  /** Remove a dataset from the open project (copied files are deleted; referenced folders are never touched). */
+  'dataset:remove': call<{ name: string }, ProjectInfo>(datasetNameGuard),
+
+  /** Every crystal of a project dataset: id, formula, atoms and labels. */
+  'structures:list': call<{ dataset: string }, StructureTable>(structureListGuard),
+  /** One crystal as the model sees it, with its graph neighbours, for the 3D viewer. */
+  'structures:view': call<StructureViewRequest, StructureView>(structureViewGuard),
+
+  /** Start a training run on a project dataset (featurize, then train, as a job); the run is saved in runs/<id>. */
+  'train:start': call<TrainSettings, { runId: string; jobId: string }>(trainSettingsGuard),
+  /** Continue an interrupted, cancelled or failed run from its last checkpoint, with its settings. */
+  'train:resume': call<{ runId: string }, { jobId: string }>(runIdGuard),
+  /** A run's settings, state and per-epoch history (for the live curves). */
+  'train:run': call<{ runId: string }, RunDetail>(runIdGuard),
+  /** Test-split metrics and predictions of a finished run. */
+  'results:run': call<{ runId: string }, RunResults>(runIdGuard),
+
+  /** Native save dialog limited to the given extensions; null when the user cancelled. */
+  'app:choose-save-file': call<ChooseSaveFileRequest, { path: string | null }>(chooseSaveFileGuard),
+
+  /** Screen a folder of structures with a finished run's model, as a job; results go to screenings/<id>/results.csv. */
+  'screen:start': call<StartScreeningRequest, { screeningId: string; jobId: string }>(startScreeningGuard),
+  /** Continue an interrupted or cancelled screening (files already screened are skipped). */
+  'screen:resume': call<{ screeningId: string }, { jobId: string }>(screeningIdGuard),
+  /** A screening's state and counts. */
+  'screen:detail': call<{ screeningId: string }, ScreeningDetail>(screeningIdGuard),
+  /** All rows of a screening's results. */
+  'screen:table': call<{ screeningId: string }, ScreeningTable>(screeningIdGuard),
+  /** Write chosen rows of a screening (in the given order) to a CSV file. */
+  'screen:export': call<ExportScreeningRequest, { path: string; rows: number }>(exportScreeningGuard),
+
+  /** Render the report of a finished run or screening into the project's reports/ folder. */
+  'report:create': call<ReportRequest, ProjectReport>(reportGuard),
+  /** The HTML of a project report (shown in a sandboxed frame). */
+  'report:html': call<{ file: string }, { html: string }>(reportFileGuard),
+  /** Print a project report to a PDF file. */
+  'report:pdf': call<{ file: string; path: string }, { path: string; bytes: number }>(reportPdfGuard),
+
   /** Cancel a running job. */
   'job:cancel': call<{ jobId: string }, { cancelled: boolean }>(jobIdGuard),
   /** Jobs known to this session (including interrupted ones). */
@@ -185,12 +1022,14 @@ export type ResponseOf<C extends InvokeChannel> = InvokeContract[C] extends Invo
 /** main -> renderer streams and their payloads. */
 export interface EventContract {
   'job:progress': JobProgress;
+  /** The open project changed on disk (dataset imported, run state changed, renamed, closed). */
+  'project:changed': { dir: string | null };
   'app:log': { level: 'info' | 'warn' | 'error'; message: string; timeIso: string };
 }
 export type EventChannel = keyof EventContract;
 
 export const INVOKE_CHANNELS = Object.freeze(Object.keys(invokeContract)) as readonly InvokeChannel[];
-export const EVENT_CHANNELS: readonly EventChannel[] = Object.freeze(['job:progress', 'app:log'] as const);
+export const EVENT_CHANNELS: readonly EventChannel[] = Object.freeze(['job:progress', 'project:changed', 'app:log'] as const);
 
 /** Electron channel names are namespaced so nothing else on ipcMain collides. */
 export const ipcChannelName = (channel: string): string => `mtcgcnn:${channel}`;

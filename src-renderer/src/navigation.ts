@@ -20,75 +20,49 @@ export const SECTIONS: readonly Section[] = [
     label: 'Projects',
     icon: 'folder',
     group: 'data',
-    summary: 'A project keeps datasets, trained models, screening runs and reports together.',
-    planned: [
-      'Create, open and archive projects in the projects folder',
-      'Recent projects with their datasets, models and last activity',
-      'Project settings: default tasks, units and random seed',
-    ],
+    summary: 'A project folder keeps datasets, trained models, runs, screenings and reports together.',
   },
   {
     id: 'datasets',
     label: 'Datasets',
     icon: 'table',
     group: 'data',
-    summary: 'Scan a CGCNN-layout folder (ID.cif files and id_prop.csv) before training on it.',
+    summary: 'Import a folder of CIF files with its label CSV: map columns to tasks, validate, add to the project.',
   },
   {
     id: 'structures',
     label: 'Structures',
     icon: 'cube',
     group: 'data',
-    summary: 'Browse and inspect the crystal structures of a dataset.',
-    planned: [
-      '3D unit-cell viewer with bonds, supercells and element colours',
-      'Lattice parameters, composition, density and space group',
-      'Neighbour lists and crystal-graph statistics per structure',
-    ],
+    summary: 'Browse the crystals of a dataset and view each one in 3D as the model sees it.',
   },
   {
     id: 'train',
     label: 'Train',
     icon: 'activity',
     group: 'model',
-    summary: 'Train a multi-task crystal graph network (MT-CGCNN) on a dataset.',
-    planned: [
-      'Task selection, loss weights and train/validation/test split',
-      'Hyperparameters: convolution layers, feature sizes, learning rate, epochs',
-      'Live loss and per-task validation MAE curves, with cancel and resume',
-    ],
+    summary: 'Train CGCNN (one task) or MT-CGCNN (several tasks at once) on a project dataset; watch it learn.',
   },
   {
     id: 'results',
     label: 'Results',
     icon: 'chart',
     group: 'model',
-    summary: 'Evaluate trained models on their held-out test sets.',
-    planned: [
-      'Parity plots and error histograms per task',
-      'MAE, RMSE, R² and classification metrics per task',
-      'Compare runs side by side',
-    ],
+    summary: 'How well a trained model predicts crystals it never saw (its held-out test split).',
   },
   {
     id: 'screening',
     label: 'Screening',
     icon: 'filter',
     group: 'apply',
-    summary: 'Predict properties for new structures and rank candidates.',
-    planned: [
-      'Predict all tasks for a folder of CIF files with a trained model',
-      'Filter and rank candidates by predicted properties',
-      'Export the ranked list as CSV',
-    ],
+    summary: 'Predict every property for a folder of new structures with a trained model; filter, rank, export.',
   },
   {
     id: 'reports',
     label: 'Reports',
     icon: 'file',
     group: 'apply',
-    summary: 'Write PDF reports of datasets, training runs and screening results.',
-    planned: ['Report templates for a training run and a screening campaign', 'Charts and tables as vector graphics', 'Export to PDF'],
+    summary: 'Printable reports of training runs and screenings: read them here, export them to PDF.',
   },
   {
     id: 'about',
@@ -99,7 +73,7 @@ export const SECTIONS: readonly Section[] = [
   },
 ];
 
-export const DEFAULT_SECTION: SectionId = 'datasets';
+export const DEFAULT_SECTION: SectionId = 'projects';
 
 export function sectionById(id: string): Section | undefined {
   return SECTIONS.find((s) => s.id === id);

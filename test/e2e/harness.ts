@@ -19,7 +19,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
+import { printHtmlToPdf } from '../../src-main/core/report/pdf';
 import { createHandlers } from '../../src-main/app/handlers';
 import { describeBackend } from '../../src-main/app/backend-summary';
 import { JobManager } from '../../src-main/app/jobs';
@@ -186,6 +188,37 @@ export async function launchBrowser(allowedOrigin: string, options: { colorSchem
   };
 }
 
+// ---------------------------------------------------------------- worker threads
+
+/**
+ * The training worker script, as Electron's main process would start it. The harness runs the handlers from the
+ * TypeScript sources, where no bundled worker sits next to them: without one, training would run on the harness's
+ * own event loop and starve the page's IPC and file serving. Uses out/main/train-worker.js when the app build emits
+ * it, else bundles src-main/core/train/train-worker.ts into out/e2e-workers (about a second).
+ */
+let trainWorker: Promise<string> | undefined;
+export function ensureTrainWorker(): Promise<string> {
+  trainWorker ??= (async () => {
+    const bundled = path.join(REPO_ROOT, 'out/main/train-worker.js');
+    if (fs.existsSync(bundled)) return bundled;
+    const outDir = path.join(REPO_ROOT, 'out/e2e-workers');
+    await build({
+      configFile: false,
+      logLevel: 'warn',
+      build: {
+        ssr: path.join(REPO_ROOT, 'src-main/core/train/train-worker.ts'),
+        outDir,
+        emptyOutDir: true,
+        minify: false,
+        reportCompressedSize: false,
+        rollupOptions: { output: { format: 'cjs', entryFileNames: 'train-worker.js' } },
+      },
+    });
+    return path.join(outDir, 'train-worker.js');
+  })();
+  return trainWorker;
+}
+
 // ---------------------------------------------------------------- the app
 
 export interface AppHarness extends Browser {
@@ -199,6 +232,13 @@ export interface AppHarness extends Browser {
   emitted: { event: EventChannel; payload: unknown }[];
   /** URLs passed to openExternal (recorded, never opened). */
   openedUrls: string[];
+  /**
+   * Answers for the native folder / file dialogs, taken in order (null = the user cancelled). A dialog with no
+   * answer queued is a test bug: it answers null and is reported as a problem.
+   */
+  dialogAnswers: (string | null)[];
+  /** Titles of the dialogs the app opened, in order. */
+  dialogsShown: string[];
   /** MTCGCNN_HOME of this run (a temp folder). */
   home: string;
   /** Loads the app (optionally at a section, e.g. 'about') and waits until the shell rendered. */
@@ -255,6 +295,10 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
   const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'cps-e2e-home-'));
   const previousHome = process.env.MTCGCNN_HOME;
   process.env.MTCGCNN_HOME = home;
+  process.env.MTCGCNN_TRAIN_WORKER = await ensureTrainWorker();
+  // The bundled featurization worker (electron-vite builds it before the e2e run), as Electron would use it.
+  const featurizeWorker = path.join(REPO_ROOT, 'out/main/featurize-worker.js');
+  if (fs.existsSync(featurizeWorker)) process.env.MTCGCNN_FEATURIZE_WORKER = featurizeWorker;
 
   const server = await startStaticServer(RENDERER_DIR);
   const browser = await launchBrowser(server.origin, options);
@@ -276,6 +320,17 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
     },
   };
   const openedUrls: string[] = [];
+  const dialogAnswers: (string | null)[] = [];
+  const dialogsShown: string[] = [];
+  const mainLog: string[] = [];
+  const answerDialog = async (title: string): Promise<string | null> => {
+    dialogsShown.push(title);
+    if (dialogAnswers.length === 0) {
+      mainLog.push(`dialog "${title}" opened with no answer queued in the test`);
+      return null;
+    }
+    return dialogAnswers.shift() ?? null;
+  };
   const jobs = new JobManager(events);
   const handlers = createHandlers(
     {
@@ -284,10 +339,17 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
       openExternal: async (url) => {
         openedUrls.push(url);
       },
+      chooseFolder: ({ title }) => answerDialog(title),
+      chooseFile: ({ title }) => answerDialog(title),
+      chooseSaveFile: ({ title }) => answerDialog(title),
+      // Electron prints with webContents.printToPDF; here the core's Chromium printer (same engine) does it.
+      printToPdf: async (html, outFile) => {
+        const r = await printHtmlToPdf(html, outFile, { chromiumPath: CHROMIUM_PATH });
+        return { bytes: r.bytes };
+      },
     },
     jobs,
   );
-  const mainLog: string[] = [];
   const dispatch = createDispatcher(handlers, (m) => mainLog.push(m));
 
   await page.exposeBinding('__mtcgcnnInvoke', (_source, channel: unknown, argument: unknown) => dispatch(channel, argument));
@@ -301,6 +363,8 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
     jobs,
     emitted,
     openedUrls,
+    dialogAnswers,
+    dialogsShown,
     home,
     takeProblems: () => [...takeBrowserProblems(), ...mainLog.splice(0, mainLog.length).map((m) => `main: ${m}`)],
     async open(section?: string) {

@@ -1,35 +1,21 @@
 /**
  * The app shell in Chromium against the real main-process handlers: status bar via app:info, About / System,
- * the app:echo round trip, bad IPC calls, job progress events, the theme toggle and the Datasets scan.
+ * the app:echo round trip, bad IPC calls, job progress events, the theme toggle and the smallest window.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeBackend, type BackendDescription } from '../../src-main/app/backend-summary';
-import { summarizeDataset } from '../../src-main/app/dataset-summary';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
 import { APP_VERSION } from '../../src-main/app/version';
-import { REPO_ROOT, RENDERER_DIR, startApp, type AppHarness } from './harness';
+import { RENDERER_DIR, startApp, type AppHarness } from './harness';
 import type { PageWindow } from './page-types';
-
-const SAMPLE_DATASET = path.resolve(REPO_ROOT, '../shared/datasets/mt-cgcnn-sample');
-const HAVE_SAMPLE = fs.existsSync(path.join(SAMPLE_DATASET, 'id_prop.csv'));
 
 let app: AppHarness;
 let backend: BackendDescription;
 
 const byTestId = (id: string) => app.page.locator(`[data-testid="${id}"]`);
-
-/** Independent count of the sample's id_prop.csv: rows, and non-empty labels per value column. */
-function countIdProp(dir: string): { rows: number; labelled: number[]; cifFiles: number } {
-  const lines = fs.readFileSync(path.join(dir, 'id_prop.csv'), 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines[0]!.split(',');
-  const body = lines.slice(1);
-  const labelled = header.slice(1).map((_, c) => body.filter((l) => (l.split(',')[c + 1] ?? '').trim() !== '').length);
-  const cifFiles = fs.readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.cif')).length;
-  return { rows: body.length, labelled, cifFiles };
-}
 
 beforeAll(async () => {
   backend = await describeBackend();
@@ -65,9 +51,10 @@ describe('app shell', () => {
     expect((await status.textContent())?.trim()).toBe(backend.name);
     expect(await byTestId('status-version').textContent()).toBe(`v${APP_VERSION}`);
     expect(await byTestId('status-jobs').textContent()).toContain('No jobs running');
-    // The default section is Datasets, shown in the rail, the header and the view title.
-    expect(await byTestId('nav-datasets').getAttribute('aria-current')).toBe('page');
-    expect(await byTestId('view-title').textContent()).toBe('Datasets');
+    // The default section is Projects, shown in the rail, the header and the view title.
+    expect(await byTestId('nav-projects').getAttribute('aria-current')).toBe('page');
+    expect(await byTestId('view-title').textContent()).toBe('Projects');
+    expect(await byTestId('header-section').textContent()).toBe('Projects');
     await app.screenshot('shell-light');
   });
 
@@ -91,14 +78,24 @@ describe('app shell', () => {
     expect(problems).toContain('deliberate console error');
   });
 
-  it('navigates the rail; unbuilt sections say what comes there', async () => {
-    for (const id of ['projects', 'structures', 'train', 'results', 'screening', 'reports']) {
+  it('navigates the rail: every section has its view, title and URL', async () => {
+    const sections: [string, string][] = [
+      ['projects', 'Projects'],
+      ['datasets', 'Datasets'],
+      ['structures', 'Structures'],
+      ['train', 'Train'],
+      ['results', 'Results'],
+      ['screening', 'Screening'],
+      ['reports', 'Reports'],
+    ];
+    for (const [id, label] of sections) {
       await byTestId(`nav-${id}`).click();
       await expect.poll(() => app.page.url()).toContain(`#/${id}`);
-      await byTestId(`placeholder-${id}`).waitFor();
-      expect(await byTestId(`placeholder-${id}`).locator('li').count()).toBeGreaterThan(0);
+      await expect.poll(() => byTestId('view-title').textContent()).toBe(label);
+      expect(await byTestId(`nav-${id}`).getAttribute('aria-current')).toBe('page');
+      expect(await byTestId('header-section').textContent()).toBe(label);
     }
-    await app.screenshot('placeholder-reports');
+    await app.screenshot('rail-reports');
   });
 
   it('About / System shows app:info in full', async () => {
@@ -204,56 +201,19 @@ describe('app shell', () => {
     await app.screenshot('shell-dark');
   });
 
-  it.skipIf(!HAVE_SAMPLE)('Datasets: scans ../shared/datasets/mt-cgcnn-sample and shows its counts', async () => {
-    await byTestId('nav-datasets').click();
-    await byTestId('dataset-dir').fill(SAMPLE_DATASET);
-    await byTestId('dataset-scan').click();
-    await byTestId('dataset-summary').waitFor();
-
-    const expected = countIdProp(SAMPLE_DATASET);
-    const stat = async (id: string) => (await byTestId(id).locator('.tile-value').textContent())?.trim();
-    expect(await stat('stat-rows')).toBe(String(expected.rows));
-    expect(await stat('stat-structures')).toBe(String(expected.cifFiles));
-    expect(await stat('stat-missing')).toBe('0');
-    expect(await stat('stat-tasks')).toBe(String(expected.labelled.length));
-    expect(await byTestId('dataset-path').textContent()).toBe(SAMPLE_DATASET);
-    expect(await byTestId('dataset-status').textContent()).toContain('Ready to train');
-
-    // Names and units as main's scanner reports them; labelled counts checked against the independent count.
-    const summary = await summarizeDataset(SAMPLE_DATASET);
-    const rows = byTestId('dataset-tasks').locator('tbody tr');
-    expect(await rows.count()).toBe(summary.tasks.length);
-    for (const [i, task] of summary.tasks.entries()) {
-      const row = rows.nth(i);
-      expect(await row.locator('[data-testid="task-name"]').textContent()).toBe(task.name);
-      expect(await row.locator('[data-testid="task-unit"]').textContent()).toBe(task.unit || '—');
-      expect(await row.locator('[data-testid="task-labelled"]').textContent()).toBe(String(expected.labelled[i]));
-    }
-    await app.screenshot('datasets-dark');
-    await byTestId('theme-toggle').click();
-    expect(await app.page.getAttribute('html', 'data-theme')).toBe('light');
-    await app.screenshot('datasets');
-
-    // The smallest window Electron allows (960x640): nothing overflows sideways.
+  it('the smallest window Electron allows (960x640): no view overflows sideways', async () => {
     await app.page.setViewportSize({ width: 960, height: 640 });
-    const overflow = await app.page.evaluate(() => {
-      const main = (globalThis as unknown as PageWindow).document.querySelector('main') as { scrollWidth: number; clientWidth: number };
-      return main.scrollWidth - main.clientWidth;
-    });
-    expect(overflow).toBeLessThanOrEqual(0);
+    for (const id of ['projects', 'datasets', 'structures', 'train', 'results', 'screening', 'reports', 'about']) {
+      await byTestId(`nav-${id}`).click();
+      await expect.poll(() => byTestId('view-title').textContent()).not.toBe('');
+      const overflow = await app.page.evaluate(() => {
+        const main = (globalThis as unknown as PageWindow).document.querySelector('main') as { scrollWidth: number; clientWidth: number };
+        return main.scrollWidth - main.clientWidth;
+      });
+      expect(overflow, id).toBeLessThanOrEqual(0);
+    }
+    await byTestId('nav-datasets').click();
     await app.screenshot('datasets-min-window');
     await app.page.setViewportSize({ width: 1400, height: 900 });
-  });
-
-  it('Datasets: a folder that does not exist gives a clear error with what to do', async () => {
-    const missing = path.join(app.home, 'no-such-dataset');
-    await byTestId('dataset-dir').fill(missing);
-    await byTestId('dataset-scan').click();
-    await byTestId('ipc-error').waitFor();
-    expect(await byTestId('ipc-error-code').textContent()).toBe('not-found');
-    expect((await byTestId('ipc-error-message').textContent())?.length).toBeGreaterThan(5);
-    expect(await byTestId('ipc-error').textContent()).toContain('What to do');
-    expect(await byTestId('dataset-summary').count()).toBe(0);
-    await app.screenshot('datasets-error');
   });
 });

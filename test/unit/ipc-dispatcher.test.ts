@@ -6,13 +6,11 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
   const fail = () => {
     throw new Error('not used in this test');
   };
+  // Every channel of the contract fails unless a test overrides it (new channels need no edit here).
+  const all = Object.fromEntries(INVOKE_CHANNELS.map((c) => [c, fail])) as unknown as Handlers;
   return {
-    'app:info': fail,
+    ...all,
     'app:echo': ({ text }) => ({ text, receivedAtIso: '2026-01-01T00:00:00.000Z' }),
-    'app:open-external': fail,
-    'dataset:summary': fail,
-    'job:cancel': fail,
-    'job:list': fail,
     ...overrides,
   };
 }

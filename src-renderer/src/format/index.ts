@@ -32,3 +32,36 @@ export function formatLocalTime(iso: string): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
+
+/** Local date and time to the minute, e.g. "2026-11-21 16:41". */
+export function formatDateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso || '–';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** A measured value with its unit and a sensible number of digits ("-0.575 eV/atom", "3.85 eV", "—" when missing). */
+export function formatValue(v: number | null | undefined, unit = '', digits = 3): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const abs = Math.abs(v);
+  let text: string;
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e5)) text = v.toExponential(2);
+  else text = Number(v.toPrecision(digits + (abs >= 1 ? Math.floor(Math.log10(abs)) : 0))).toString();
+  return unit ? `${text} ${unit}` : text;
+}
+
+/** Fixed decimals with a unit ("5.640 Å"). */
+export function formatFixed(v: number | null | undefined, decimals: number, unit = ''): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return unit ? `${v.toFixed(decimals)} ${unit}` : v.toFixed(decimals);
+}
+
+/** Task name with its unit in parentheses ("band_gap (eV)"). */
+export function taskLabel(task: { name: string; unit: string }): string {
+  return task.unit ? `${task.name} (${task.unit})` : task.name;
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${formatInt(n)} ${n === 1 ? word : many}`;
+}

@@ -13,6 +13,34 @@ export function adviceFor(error: IpcCallError): ErrorAdvice {
   if (error.code === 'bridge-unavailable') {
     return { title: 'Not connected to the application core', steps: ['Start Crystal Property Studio through Electron (npm start or the installed app).'] };
   }
+  if (error.channel.startsWith('project:')) {
+    switch (error.code) {
+      case 'not-found':
+        return {
+          title: 'The project could not be opened',
+          steps: ['Choose the project folder itself (the one that contains project.json).', 'If the project was moved, open it from its new place and remove the old entry from the recent list.'],
+        };
+      case 'invalid-argument':
+        return { title: 'The project details were not accepted', steps: ['Enter a name (1 to 80 characters) and an absolute folder path, e.g. /home/me/projects or C:\\Projects.'] };
+      case 'failed':
+        return { title: 'The project action failed', steps: ['Read the message below: it says what went wrong and what to change.'] };
+      default:
+        break;
+    }
+  }
+  if (error.channel === 'dataset:inspect' || error.channel === 'dataset:validate') {
+    switch (error.code) {
+      case 'not-found':
+        return { title: 'The dataset could not be read', steps: ['Check both paths: the structure folder and the label CSV must exist on this computer.', DATASET_LAYOUT] };
+      case 'invalid-argument':
+        return { title: 'The dataset settings were not accepted', steps: ['Use absolute paths, and task names that start with a letter (letters, digits, _ . -), each used once.'] };
+      default:
+        break;
+    }
+  }
+  if (error.channel.startsWith('structures:') && error.code === 'failed') {
+    return { title: 'This structure cannot be shown', steps: ['Read the message below. A structure the reader refuses is also left out of training.'] };
+  }
   if (error.channel === 'dataset:summary') {
     switch (error.code) {
       case 'not-found':

@@ -1,10 +1,15 @@
 /** Long-running jobs (featurize, train, screen) as main reports them through `job:progress`. */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { JobProgress, JobState } from '@contract';
 import { invoke, subscribe, toIpcCallError, type IpcCallError } from '../ipc/client';
 
 const ACTIVE: readonly JobState[] = ['queued', 'running'];
+
+/** True when the job will not change any more. */
+export function isFinal(state: JobState): boolean {
+  return !ACTIVE.includes(state);
+}
 
 export const useJobsStore = defineStore('jobs', () => {
   const byId = ref<Record<string, JobProgress>>({});
@@ -45,5 +50,21 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  return { byId, all, active, error, start, stop, cancel, apply };
+  /** Resolves with the job's final progress (done, failed, cancelled) once main reports it. */
+  function whenFinished(jobId: string): Promise<JobProgress> {
+    return new Promise((resolve) => {
+      const stopWatching = watch(
+        () => byId.value[jobId],
+        (job) => {
+          if (job && isFinal(job.state)) {
+            queueMicrotask(() => stopWatching());
+            resolve(job);
+          }
+        },
+        { immediate: true },
+      );
+    });
+  }
+
+  return { byId, all, active, error, start, stop, cancel, apply, whenFinished };
 });

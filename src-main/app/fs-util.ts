@@ -1,0 +1,117 @@
+/**
+ * Small file-system helpers for the app's manifests: atomic JSON writes (tmp file in the same folder, fsync,
+ * rename), tolerant JSON reads, home-relative paths and "is this process still alive".
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Writes `text` to `file` so that readers see either the old or the new content, never a torn file: the text
+ * goes to a temporary file next to the target, is flushed to disk, then renamed over the target.
+ */
+export async function writeFileAtomic(file: string, text: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
+}
+
+/** Human-readable JSON (2-space indent, trailing newline), written atomically. */
+export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export class JsonFileError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'missing' | 'unreadable' | 'corrupt',
+  ) {
+    super(message);
+    this.name = 'JsonFileError';
+  }
+}
+
+/** Reads and parses a JSON file; the error says which file and whether it is missing or corrupt. */
+export async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new JsonFileError(`${file} does not exist`, 'missing');
+    throw new JsonFileError(`${file} cannot be read: ${(err as Error).message}`, 'unreadable');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new JsonFileError(`${file} is not valid JSON (${(err as Error).message})`, 'corrupt');
+  }
+}
+
+/** Expands a leading `~` to the user's home folder and resolves to an absolute, normalized path. */
+export function expandPath(p: string): string {
+  const trimmed = p.trim();
+  if (trimmed === '~') return os.homedir();
+  if (trimmed.startsWith('~/') || trimmed.startsWith('~\\')) return path.join(os.homedir(), trimmed.slice(2));
+  return path.resolve(trimmed);
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** True when a process with this id exists on this machine (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A file-system-safe slug of a display name: letters, digits, '-', '_' and '.', at most 64 characters. */
+export function slugify(name: string, fallback = 'untitled'): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .slice(0, 64)
+    .replace(/[-.]+$/g, '');
+  return slug || fallback;
+}
+
+/** A short, sortable, unique id: UTC timestamp plus random suffix, e.g. 20260121-164107-3f9a. */
+export function timestampId(date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${date.getUTCFullYear()}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}-${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`;
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}

@@ -1,0 +1,253 @@
+/**
+ * Screening runs of the open project, as jobs: a finished run's model predicts every structure file of a folder
+ * (core screenFolder: featurization in worker threads, resumable CSV output). Results live in
+ * screenings/<id>/results.csv next to screening.json; the table and CSV export read that file.
+ */
+import path from 'node:path';
+import { iterateCsvRecords } from '../../core/screen/csv-reader';
+import { csvLine } from '../../core/screen/csv-writer';
+import { screenFolder, ScreenError } from '../../core/screen';
+import type { ScreeningDetail, ScreeningTable, StartScreeningRequest } from '../../ipc/contract';
+import { UserFacingError } from '../../ipc/dispatcher';
+import { expandPath, isDirectory, isFile, JsonFileError, readJson, timestampId, writeFileAtomic, writeJsonAtomic } from '../fs-util';
+import type { JobManager } from '../jobs';
+import { loadScreeningModel } from '../screening-model';
+import { currentOwner } from '../session';
+import { MANIFEST_VERSION, parseScreeningManifest, projectPaths, SCREENING_FORMAT, type ScreeningManifestBase } from '../projects/manifests';
+import type { ProjectSession } from '../projects/project-session';
+import type { TrainingService } from '../training/training-service';
+
+export const RESULTS_FILE = 'results.csv';
+/** Path of the featurization worker script when it is not next to the bundle (tests, custom builds). */
+export const FEATURIZE_WORKER_ENV = 'MTCGCNN_FEATURIZE_WORKER';
+
+interface ScreeningManifest extends ScreeningManifestBase {
+  runId: string;
+  recursive: boolean;
+  tasks: { name: string; unit: string }[];
+  ensemble: boolean;
+  files?: number;
+  failed?: number;
+  total?: number | null;
+  elapsedSeconds?: number;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class ScreeningService {
+  private readonly live = new Map<string, string>();
+  private readonly owned = new Set<string>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly jobs: JobManager,
+    private readonly projects: ProjectSession,
+    private readonly training: TrainingService,
+    private readonly backend: () => Promise<unknown>,
+  ) {}
+
+  isLive(id: string): boolean {
+    return this.live.has(id) || this.owned.has(id);
+  }
+
+  private paths(id: string) {
+    const projectDir = this.projects.requireDir();
+    const p = projectPaths(projectDir);
+    return { projectDir, dir: p.screening(id), manifest: p.screeningManifest(id), csv: path.join(p.screening(id), RESULTS_FILE) };
+  }
+
+  async read(id: string): Promise<ScreeningManifest> {
+    const file = this.paths(id).manifest;
+    try {
+      return parseScreeningManifest(await readJson(file), file) as unknown as ScreeningManifest;
+    } catch (err) {
+      if (err instanceof JsonFileError && err.kind === 'missing') throw new UserFacingError(`The project has no screening "${id}".`, 'not-found');
+      throw new UserFacingError(`${message(err)}. The screening's record is damaged; screen the folder again.`, 'failed');
+    }
+  }
+
+  private update(id: string, patch: (m: ScreeningManifest) => Partial<ScreeningManifest>): Promise<void> {
+    const file = this.paths(id).manifest;
+    const next = (this.chains.get(id) ?? Promise.resolve()).then(async () => {
+      const m = parseScreeningManifest(await readJson(file), file) as unknown as ScreeningManifest;
+      await writeJsonAtomic(file, { ...m, ...patch(m), updatedAt: new Date().toISOString() });
+    });
+    this.chains.set(id, next.catch(() => undefined));
+    return next;
+  }
+
+  async start(request: StartScreeningRequest): Promise<{ screeningId: string; jobId: string }> {
+    const projectDir = this.projects.requireDir();
+    const folder = expandPath(request.folder);
+    if (!(await isDirectory(folder))) throw new UserFacingError(`The folder ${folder} does not exist. Choose the folder with the structure files to screen.`, 'not-found');
+    const run = await this.training.detail(request.runId);
+    if (run.run.state !== 'done') throw new UserFacingError(`Run "${run.run.name}" has not finished, so it has no model to screen with. Pick a finished run.`, 'failed');
+    const id = timestampId();
+    const now = new Date().toISOString();
+    const manifest: ScreeningManifest = {
+      format: SCREENING_FORMAT,
+      version: MANIFEST_VERSION,
+      id,
+      name: request.name,
+      state: 'queued',
+      model: run.run.name,
+      runId: request.runId,
+      folder,
+      recursive: request.recursive,
+      tasks: run.settings.tasks.map((name, k) => ({ name, unit: run.units[k] ?? '' })),
+      ensemble: run.settings.members > 1,
+      createdAt: now,
+      updatedAt: now,
+      owner: currentOwner(),
+    };
+    await writeJsonAtomic(projectPaths(projectDir).screeningManifest(id), manifest);
+    const jobId = this.launch(id, false);
+    this.projects.changed();
+    return { screeningId: id, jobId };
+  }
+
+  async resume(id: string): Promise<{ jobId: string }> {
+    if (this.live.has(id)) throw new UserFacingError('This screening is already running.', 'failed');
+    const m = await this.read(id);
+    if (m.state === 'done') throw new UserFacingError('This screening has finished; there is nothing to resume.', 'failed');
+    if (m.state === 'running' || m.state === 'queued') throw new UserFacingError('This screening is still marked as running by another app window or computer.', 'failed');
+    await this.update(id, () => ({ state: 'queued', owner: currentOwner() }));
+    return { jobId: this.launch(id, await isFile(this.paths(id).csv)) };
+  }
+
+  private launch(id: string, resume: boolean): string {
+    const { csv } = this.paths(id);
+    this.owned.add(id);
+    return this.jobs.start('screen', 'files', async (signal, report, jobId) => {
+      this.live.set(id, jobId);
+      try {
+        const m = await this.read(id);
+        await this.update(id, () => ({ state: 'running', owner: currentOwner(), note: undefined }));
+        this.projects.changed();
+        report({ message: 'Loading the model…' });
+        await this.backend();
+        const model = await loadScreeningModel(await this.training.modelDir(m.runId));
+        const workerScript = process.env[FEATURIZE_WORKER_ENV];
+        const summary = await screenFolder(
+          {
+            inputDir: m.folder,
+            outPath: csv,
+            recursive: m.recursive,
+            resume,
+            force: !resume,
+            signal,
+            ...(workerScript ? { workerScript } : {}),
+          },
+          model,
+          {
+            onProgress: (p) =>
+              report({
+                done: p.done,
+                total: p.total ?? 0,
+                unit: 'files',
+                ratePerSecond: p.ratePerSecond,
+                ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
+                message: `${p.rows} predicted${p.failed ? `, ${p.failed} unreadable` : ''}${p.skipped ? `, ${p.skipped} already screened` : ''}`,
+              }),
+          },
+        );
+        if (summary.cancelled || signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+        const files = summary.files + summary.skipped;
+        await this.update(id, () => ({
+          state: 'done',
+          owner: null,
+          rows: files,
+          files,
+          failed: summary.totalFailed,
+          total: summary.total ?? files,
+          elapsedSeconds: summary.elapsedSeconds,
+          note: summary.totalFailed > 0 ? `${summary.totalFailed} file${summary.totalFailed === 1 ? '' : 's'} could not be screened; the table says why (tick off "Hide unreadable").` : undefined,
+        }));
+        return `${files} structures screened (${summary.totalFailed} unreadable)`;
+      } catch (err) {
+        const cancelled = signal.aborted;
+        const hint = err instanceof ScreenError && err.code === 'input' ? ' Check the folder and that it holds structure files (.cif, POSCAR, .xyz).' : '';
+        await this.update(id, () => ({
+          state: cancelled ? 'cancelled' : 'failed',
+          owner: null,
+          note: cancelled ? 'Cancelled. Resume skips the structures already screened.' : `Failed: ${message(err)}.${hint}`,
+        })).catch(() => {});
+        throw err;
+      } finally {
+        this.live.delete(id);
+        this.projects.changed();
+      }
+    });
+  }
+
+  async detail(id: string): Promise<ScreeningDetail> {
+    const m = await this.read(id);
+    const info = (await this.projects.snapshot()).screenings.find((s) => s.id === id);
+    if (!info) throw new UserFacingError(`The project has no screening "${id}".`, 'not-found');
+    return {
+      screening: info,
+      runId: m.runId,
+      recursive: m.recursive,
+      jobId: this.live.get(id) ?? null,
+      counts: { files: m.files ?? 0, failed: m.failed ?? 0, total: m.total ?? null },
+      elapsedSeconds: m.elapsedSeconds ?? null,
+      csvFile: this.paths(id).csv,
+    };
+  }
+
+  /** The results CSV's header and records. */
+  private async records(id: string): Promise<{ m: ScreeningManifest; header: string[]; rows: string[][] }> {
+    const m = await this.read(id);
+    const { csv } = this.paths(id);
+    if (!(await isFile(csv))) throw new UserFacingError('This screening has no results yet. Start or resume it first.', 'not-found');
+    let header: string[] | null = null;
+    const rows: string[][] = [];
+    for await (const r of iterateCsvRecords(csv)) {
+      if (!header) header = r.fields;
+      else rows.push(r.fields);
+    }
+    if (!header) throw new UserFacingError(`${csv} is empty. Screen the folder again.`, 'failed');
+    return { m, header, rows };
+  }
+
+  async table(id: string): Promise<ScreeningTable> {
+    const { m, header, rows } = await this.records(id);
+    const col = (name: string) => header.indexOf(name);
+    const colName = (name: string, unit: string) => (unit.trim() === '' ? name : `${name} (${unit})`);
+    const num = (s: string | undefined): number | null => {
+      if (s === undefined || s.trim() === '') return null;
+      const v = Number(s);
+      return Number.isFinite(v) ? v : null;
+    };
+    const [iId, iFile, iFormula, iAtoms, iMetal, iOod, iError] = ['id', 'file', 'formula', 'n_atoms', 'metal', 'out_of_domain', 'error'].map(col) as [number, number, number, number, number, number, number];
+    const valueCols = m.tasks.map((t) => col(colName(t.name, t.unit)));
+    const stdCols = m.tasks.map((t) => col(colName(`${t.name}_std`, t.unit)));
+    if (iId < 0 || valueCols.some((c) => c < 0)) throw new UserFacingError(`The results CSV does not have the expected columns (${header.join(', ')}). Screen the folder again.`, 'failed');
+    return {
+      screeningId: id,
+      tasks: m.tasks,
+      ids: rows.map((r) => r[iId] ?? ''),
+      files: rows.map((r) => path.resolve(m.folder, r[iFile] ?? '')),
+      formulas: rows.map((r) => (iFormula >= 0 ? (r[iFormula] ?? '') : '')),
+      atoms: rows.map((r) => (iAtoms >= 0 ? num(r[iAtoms]) : null)),
+      values: valueCols.map((c) => rows.map((r) => num(r[c]))),
+      std: stdCols.every((c) => c >= 0) ? stdCols.map((c) => rows.map((r) => num(r[c]))) : null,
+      metal: iMetal >= 0 ? rows.map((r) => r[iMetal] || null) : null,
+      outOfDomain: rows.map((r) => iOod >= 0 && r[iOod] === 'true'),
+      errors: rows.map((r) => (iError >= 0 ? (r[iError] ?? '') : '')),
+    };
+  }
+
+  async export(id: string, indices: number[], out: string): Promise<{ path: string; rows: number }> {
+    const { header, rows } = await this.records(id);
+    const bad = indices.find((i) => i >= rows.length);
+    if (bad !== undefined) throw new UserFacingError(`Row ${bad} is not in this screening (it has ${rows.length} rows). Reload the table and export again.`, 'failed');
+    const file = expandPath(out);
+    if (!(await isDirectory(path.dirname(file)))) throw new UserFacingError(`The folder ${path.dirname(file)} does not exist. Choose where to save the CSV.`, 'not-found');
+    const lines = [csvLine(header), ...indices.map((i) => csvLine(rows[i]!))];
+    await writeFileAtomic(file, lines.join(''));
+    return { path: file, rows: indices.length };
+  }
+}
