@@ -1,14 +1,27 @@
 /**
- * `mtcgcnn screen CIF_DIR --model MODEL_DIR --out results.csv`: predict every structure file of a folder.
- * The model loader is injected (createScreenCommand) so the CLI registry can pass the app's real one.
+ * `mtcgcnn screen CIF_DIR [--model MODEL] --out results.csv`: predict every structure file of a folder.
+ * The model loader is injected (createScreenCommand) so the CLI registry can pass the app's real one; a loader
+ * that can resolve models (ScreeningModelLoader.resolveModel: catalogue names, the shipped default) makes
+ * --model optional.
  */
 import type { Command, CommandIo } from '../command';
 import { booleanOption, choiceOption, CommandFailure, numberOption, requiredString, stringOption, UsageError } from '../command';
 import { formatSeconds } from '../progress';
 import { parseShard, screenFolder, ScreenError, type ScreeningModel, type ScreenProgress, type ShardSpec } from '../../core/screen';
 
-/** Loads a trained model folder as a ScreeningModel (throws with a one-line reason). */
-export type ScreeningModelLoader = (modelDir: string) => Promise<ScreeningModel>;
+/** What a --model value (or its absence) resolves to. */
+export interface ResolvedScreeningModel {
+  dir: string;
+  name: string;
+}
+
+/**
+ * Loads a trained model folder as a ScreeningModel (throws with a one-line reason). With `resolveModel`, --model
+ * may be a catalogue name or left out (the shipped default); without it, --model must be a folder.
+ */
+export type ScreeningModelLoader = ((modelDir: string) => Promise<ScreeningModel>) & {
+  resolveModel?: (nameOrDir: string | undefined) => ResolvedScreeningModel;
+};
 
 /** Exit code when some files could not be screened (the run itself completed). */
 export const EXIT_SOME_FILES_FAILED = 3;
@@ -35,7 +48,14 @@ export function createScreenCommand(loadModel: ScreeningModelLoader = notWired):
     positionals: 'CIF_DIR',
     arity: [1, 1],
     options: {
-      model: { type: 'string', valueName: 'MODEL_DIR', description: 'trained model folder (required)' },
+      model: {
+        type: 'string',
+        valueName: 'MODEL',
+        description: loadModel.resolveModel
+          ? 'trained model folder, or the name of an installed model (see mtcgcnn models)'
+          : 'trained model folder (required)',
+        ...(loadModel.resolveModel ? { default: 'the shipped default model' } : {}),
+      },
       out: { type: 'string', valueName: 'FILE', description: 'CSV to write (required)' },
       recursive: { type: 'boolean', short: 'r', description: 'also screen subfolders' },
       shard: { type: 'string', valueName: 'I/N', description: 'screen only shard I of N (1-based; by a hash of the relative path)' },
@@ -63,10 +83,15 @@ Exit codes: 0 all files screened; ${EXIT_SOME_FILES_FAILED} finished, but some f
 count includes error rows kept from earlier runs with --resume); 130/143 stopped by Ctrl-C / SIGTERM
 (everything written is complete; use --resume); 1 the run could not be done; 2 bad usage.
 
-Example: mtcgcnn screen ./candidates --model ./models/mt --out hits.csv --recursive`,
+Without --model the shipped default model is used (mtcgcnn models lists it with its test errors and the
+models you trained or installed; --model also takes their names).
+
+Examples: mtcgcnn screen ./candidates --out hits.csv --recursive
+          mtcgcnn screen ./candidates --model ./models/mt --out hits.csv`,
     async run(args, io) {
       const inputDir = args.positionals[0];
-      const modelDir = requiredString(args, 'model');
+      const modelArg = loadModel.resolveModel ? stringOption(args, 'model') : requiredString(args, 'model');
+      if (modelArg !== undefined && modelArg.trim() === '') throw new UsageError('--model is empty (leave it out to use the shipped default model)');
       const outPath = requiredString(args, 'out');
       let shard: ShardSpec | undefined;
       const shardText = stringOption(args, 'shard');
@@ -85,12 +110,24 @@ Example: mtcgcnn screen ./candidates --model ./models/mt --out hits.csv --recurs
       const chunkSize = numberOption(args, 'chunk-size', 64, { min: 1, max: 100_000, integer: true });
       const partialOccupancy = choiceOption(args, 'partial-occupancy', ['refuse', 'majority'] as const, 'refuse');
 
+      let modelDir: string;
+      if (loadModel.resolveModel) {
+        try {
+          const resolved = loadModel.resolveModel(modelArg);
+          modelDir = resolved.dir;
+          if (modelArg === undefined) io.err(`using the shipped default model ${resolved.name} (${resolved.dir}); --model chooses another`);
+        } catch (err) {
+          const reason = (err as Error).message.split('\n')[0];
+          throw new CommandFailure(modelArg === undefined ? reason : `cannot load the model ${modelArg}: ${reason}`);
+        }
+      } else modelDir = modelArg!;
+
       let model: ScreeningModel;
       try {
         model = await loadModel(modelDir);
       } catch (err) {
         if (err instanceof CommandFailure) throw err;
-        throw new CommandFailure(`cannot load the model ${modelDir}: ${(err as Error).message.split('\n')[0]}`);
+        throw new CommandFailure(`cannot load the model ${modelArg ?? modelDir}: ${(err as Error).message.split('\n')[0]}`);
       }
       const recursive = booleanOption(args, 'recursive');
       return runScreen(io, { inputDir, outPath, recursive, shard, resume, force, threads, batchSize, chunkSize, partialOccupancy }, model);

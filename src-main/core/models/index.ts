@@ -1,0 +1,21 @@
+/** The model catalogue: shipped and user model bundles, their cards, and what `--model` resolves to. */
+export {
+  DEFAULT_MODEL_FILE,
+  MODELS_PATH_ENV,
+  ModelCatalogueError,
+  formatBytes,
+  listModels,
+  readDefaultModelName,
+  readModelCard,
+  resolveDefaultModel,
+  resolveModel,
+  shippedModelsDir,
+  userModelDirs,
+  type Catalogue,
+  type CatalogueEntry,
+  type CatalogueOptions,
+  type ModelCard,
+  type ModelCardTask,
+  type ModelSource,
+  type ResolvedModel,
+} from './catalogue';
