@@ -1,9 +1,9 @@
 /** Turns a trained model folder (bundle + training-run.json) into the report layer's RunReport. */
 import path from 'node:path';
-import { loadBundle } from '../core/model/bundle';
+import { loadBundle, type LoadedBundle } from '../core/model/bundle';
 import { isBandGapTask } from '../core/metrics/task-kind';
 import { metalNonMetalMetrics } from '../core/metrics/classification';
-import type { HistoryEntry, RunReport } from '../core/report';
+import type { HistoryEntry, ModelCard, RunReport } from '../core/report';
 import { readTrainingRun } from './training-run';
 import { APP_VERSION } from './version';
 
@@ -64,5 +64,28 @@ export function buildRunReport(modelDir: string, options: { title?: string; note
     ...(Object.keys(roc).length ? { roc } : {}),
     history,
     ...(options.notes ? { notes: options.notes } : {}),
+  };
+}
+
+/**
+ * The model card of a bundle alone (no run record needed): what the screening report prints about the model.
+ * Bundles without a training card (not trained by this app) get 'unknown' backend and zero training time.
+ */
+export function modelCardOfBundle(bundle: LoadedBundle): ModelCard {
+  const tasks = bundle.json.tasks.map((t) => ({ name: t.name, unit: t.unit }));
+  const cfg = bundle.config;
+  const card = bundle.json.trainingCard;
+  const weighting = bundle.json.lossWeighting ?? { kind: 'fixed' as const };
+  return {
+    kind: tasks.length > 1 ? 'MT-CGCNN' : 'CGCNN',
+    tasks,
+    sharing: cfg.sharing,
+    weighting: { mode: weighting.kind },
+    architecture: { atomFeatures: cfg.convDim, convLayers: cfg.numConv, hidden: cfg.hiddenDim, headLayers: cfg.headHidden },
+    graph: { radiusAngstrom: bundle.graphSettings.radiusAngstrom, maxNeighbors: bundle.graphSettings.maxNeighbors },
+    backend: card?.backend.name ?? 'unknown',
+    trainingSeconds: card?.durationSeconds ?? 0,
+    epochs: card?.epochs.requested ?? 0,
+    ensembleSize: bundle.members.length,
   };
 }

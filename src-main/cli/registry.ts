@@ -9,6 +9,7 @@ import { createScreenCommand } from './commands/screen';
 import { mergeCommand } from './commands/merge';
 import { slurmCommand } from './commands/slurm';
 import { loadScreeningModel } from '../app/screening-model';
+import { experimentCommand } from './commands/experiment';
 import { modelsCommand } from './commands/models';
 
 /** Every CLI verb, in the order `mtcgcnn --help` lists them. */
@@ -22,5 +23,6 @@ export const COMMANDS: readonly Command[] = [
   createScreenCommand(loadScreeningModel),
   mergeCommand,
   slurmCommand,
+  experimentCommand,
   modelsCommand,
 ];
