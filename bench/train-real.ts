@@ -27,7 +27,7 @@ function arg(name: string, def: string): string {
 }
 
 async function main(): Promise<void> {
-  const dir = arg('data', '/work/shared/datasets/mt-cgcnn-sample');
+  const dir = arg('data', path.join('..', 'shared', 'datasets', 'mt-cgcnn-sample'));
   const limit = Number(arg('limit', '0'));
   const epochs = Number(arg('epochs', '5'));
   const cache = arg('graphs', '');
