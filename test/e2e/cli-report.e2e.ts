@@ -72,6 +72,25 @@ describe.skipIf(!existsSync(SAMPLE) || !pdfTools())('mtcgcnn report (built CLI, 
     expect(existsSync(pageOnePng(pdf, 'run-page1'))).toBe(true);
   });
 
+  it('--out FILE picks the format from the file name, and is not mixed with --pdf/--html', () => {
+    const html = path.join(home, 'out-only.html');
+    const r = mtcgcnn('report', MODEL, '--out', html);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain(FE);
+    expect(existsSync(path.join(home, 'out-only.pdf'))).toBe(false);
+    const pdf = path.join(home, 'out.pdf');
+    const p = mtcgcnn('report', MODEL, '--out', pdf);
+    expect(p.status, p.stderr).toBe(0);
+    expect(pdfText(pdf)).toContain(FE);
+    expect(existsSync(path.join(home, 'out.html'))).toBe(true);
+    const bad = mtcgcnn('report', MODEL, '--out', path.join(home, 'x.txt'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('must end in .pdf or .html');
+    const both = mtcgcnn('report', MODEL, '--out', pdf, '--pdf', pdf);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('either --out or --pdf/--html');
+  });
+
   it('screening report: counts, both ends of every ranking with values from the CSV, the failed file', () => {
     mkdirSync(SCREEN_DIR);
     for (const f of readdirSync(SAMPLE).filter((n) => n.endsWith('.cif'))) copyFileSync(path.join(SAMPLE, f), path.join(SCREEN_DIR, f));

@@ -16,6 +16,7 @@ export const reportCommand: Command = {
   positionals: 'RUN_DIR | EXP_DIR | RESULTS.csv',
   arity: [1, 1],
   options: {
+    out: { type: 'string', valueName: 'FILE', description: 'report to write: FILE.pdf (the HTML is written beside it) or FILE.html' },
     pdf: { type: 'string', valueName: 'OUT.pdf', description: 'PDF to write (printed by a Chromium found on this machine)' },
     html: { type: 'string', valueName: 'OUT.html', description: 'self-contained HTML to write', default: 'next to the PDF' },
     model: { type: 'string', valueName: 'MODEL', description: 'screening report: the model that wrote RESULTS.csv (folder or installed model name)', default: 'the shipped default model, as for screen' },
@@ -31,7 +32,8 @@ export const reportCommand: Command = {
   RESULTS.csv   a CSV written by screen, with the --model given to screen (none: the shipped default model):
                 counts, top candidates at both ends per property, distributions (HTML default: RESULTS-report.html)
 The HTML is always written, even when no Chromium is found to print the PDF.
-Example: mtcgcnn report hits.csv --model models/e1 --pdf hits.pdf`,
+Examples: mtcgcnn report models/e1 --out e1-report.pdf
+          mtcgcnn report hits.csv --model models/e1 --out hits.pdf`,
   async run(args, io) {
     const target = path.resolve(args.positionals[0]);
     let isFile: boolean;
@@ -46,9 +48,17 @@ Example: mtcgcnn report hits.csv --model models/e1 --pdf hits.pdf`,
     if (model !== undefined && model.trim() === '') throw new UsageError('--model is empty (leave it out to use the shipped default model)');
     const top = numberOption(args, 'top', 10, { min: 1, max: 1000, integer: true });
 
-    const pdf = stringOption(args, 'pdf');
+    const out = stringOption(args, 'out');
+    let pdf = stringOption(args, 'pdf');
+    let htmlOption = stringOption(args, 'html');
+    if (out !== undefined) {
+      if (pdf !== undefined || htmlOption !== undefined) throw new UsageError('give either --out or --pdf/--html, not both');
+      if (/\.pdf$/i.test(out)) pdf = out;
+      else if (/\.html?$/i.test(out)) htmlOption = out;
+      else throw new UsageError(`--out ${out}: the file name must end in .pdf or .html`);
+    }
     const defaultHtml = kind === 'screening' ? path.join(path.dirname(target), `${path.basename(target, path.extname(target))}-report.html`) : path.join(target, 'report.html');
-    const html = path.resolve(stringOption(args, 'html') ?? (pdf ? pdf.replace(/\.pdf$/i, '') + '.html' : defaultHtml));
+    const html = path.resolve(htmlOption ?? (pdf ? pdf.replace(/\.pdf$/i, '') + '.html' : defaultHtml));
     const title = stringOption(args, 'title');
     const notes = stringOption(args, 'notes');
     let doc: string;
