@@ -19,6 +19,7 @@ import { expandPath } from './fs-util';
 import { TrainingService } from './training/training-service';
 import { ScreeningService } from './screening/screening-service';
 import { ReportService } from './reports/report-service';
+import { DemoService } from './demo/demo-service';
 
 export interface AppContext {
   /** Resolves the compute backend once (lazily) and describes it. */
@@ -45,6 +46,7 @@ export interface AppServices {
   training: TrainingService;
   screening: ScreeningService;
   reports: ReportService;
+  demo: DemoService;
 }
 
 export function createServices(ctx: AppContext, jobs = new JobManager(ctx.events)): AppServices {
@@ -55,13 +57,14 @@ export function createServices(ctx: AppContext, jobs = new JobManager(ctx.events
   const training = new TrainingService(jobs, projects, datasets, ctx.backend);
   const screening = new ScreeningService(jobs, projects, training, ctx.backend);
   const reports = new ReportService(projects, datasets, training, screening, (html, out) => ctx.printToPdf(html, out));
+  const demo = new DemoService(jobs, ctx.backend, (html, out) => ctx.printToPdf(html, out));
   live.run = (id) => training.isLive(id);
   live.screening = (id) => screening.isLive(id);
-  return { jobs, projects, datasets, training, screening, reports };
+  return { jobs, projects, datasets, training, screening, reports, demo };
 }
 
 export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events), services = createServices(ctx, jobs)): Handlers {
-  const { projects, datasets, training, screening, reports } = services;
+  const { projects, datasets, training, screening, reports, demo } = services;
   return {
     'app:info': async (): Promise<AppInfo> => {
       const backend = await ctx.backend();
@@ -146,6 +149,12 @@ export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events
     'report:create': (request) => reports.create(request),
     'report:html': ({ file }) => reports.html(file),
     'report:pdf': ({ file, path: out }) => reports.pdf(file, out),
+
+    'demo:info': () => demo.info(),
+    'demo:screen': () => demo.screen(),
+    'demo:results': () => demo.results(),
+    'demo:report': () => demo.report(),
+    'demo:report-pdf': ({ path: out }) => demo.reportPdf(out),
 
     'job:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     'job:list': () => jobs.list(),

@@ -21,3 +21,8 @@ export function userModelsDir(): string {
 export function graphCacheDir(): string {
   return path.join(studioHome(), 'cache', 'graphs');
 }
+
+/** The first-run demo's screening, results and report (never inside resources/, which may be read-only). */
+export function demoDir(): string {
+  return path.join(studioHome(), 'demo');
+}

@@ -25,7 +25,11 @@ export interface ScreeningReportOptions {
   readonly maxFailures?: number;
   /** Folder that was screened, printed on the overview (the CSV does not record it). */
   readonly sourceDir?: string;
+  /** What the structures are, for the title line (default: the CSV's file name). */
+  readonly sourceName?: string;
   readonly createdIso?: string;
+  /** Free text under the title (what the structures are, how far to trust the predictions). */
+  readonly notes?: string;
 }
 
 export interface ScreeningReportDocument {
@@ -177,12 +181,13 @@ export async function buildScreeningReport(csvPath: string, modelDir: string, op
     createdIso: options.createdIso ?? new Date().toISOString(),
     appVersion: APP_VERSION,
     model,
-    source: { name: path.basename(csvPath), ...(options.sourceDir ? { dir: options.sourceDir } : {}) },
+    source: { name: options.sourceName ?? path.basename(csvPath), ...(options.sourceDir ? { dir: options.sourceDir } : {}) },
     counts: { screened: summary.rows, failed: summary.failed, outOfDomain: summary.outOfDomain },
     oodCriterion,
     candidates,
     histograms,
     failures: summary.failures,
+    ...(options.notes ? { notes: options.notes } : {}),
   };
   return { report, otherEnd, predicted: summary.rows - summary.failed };
 }

@@ -6,10 +6,12 @@ import { app, BrowserWindow, dialog, shell, webContents } from 'electron';
 import { createHandlers } from '../app/handlers';
 import { createDispatcher } from '../ipc/dispatcher';
 import { describeBackend } from '../app/backend-summary';
+import { startSection, type StartSection } from '../app/start-section';
 import { guardWebContents, hardenSession, secureWebPreferences } from './security';
 import { registerElectronHandlers, webContentsSink } from './ipc-electron';
 
-function createWindow(): BrowserWindow {
+/** The main window, opened on `section` (the renderer reads it from the URL hash, e.g. #/demo at first run). */
+function createWindow(section: StartSection): BrowserWindow {
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -21,8 +23,8 @@ function createWindow(): BrowserWindow {
     webPreferences: secureWebPreferences(path.join(__dirname, '../preload/index.js')),
   });
   win.once('ready-to-show', () => win.show());
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void win.loadFile(path.join(__dirname, '../renderer/index.html'));
+  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(`${process.env.ELECTRON_RENDERER_URL}#/${section}`);
+  else void win.loadFile(path.join(__dirname, '../renderer/index.html'), { hash: `/${section}` });
   return win;
 }
 
@@ -51,7 +53,7 @@ async function printHtmlToPdfInElectron(html: string, outFile: string): Promise<
 
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents));
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   hardenSession();
   const events = webContentsSink(() => webContents.getAllWebContents());
   const handlers = createHandlers({
@@ -88,9 +90,9 @@ void app.whenReady().then(() => {
     printToPdf: (html, outFile) => printHtmlToPdfInElectron(html, outFile),
   });
   registerElectronHandlers(createDispatcher(handlers, (m) => console.error(m)));
-  createWindow();
+  createWindow(await startSection());
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) void startSection().then(createWindow);
   });
 });
 

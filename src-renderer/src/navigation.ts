@@ -1,13 +1,13 @@
 /** The app's sections, in rail order. Each names what it is for, shown in its header and placeholder. */
 import type { IconName } from './components/common/icons';
 
-export type SectionId = 'projects' | 'datasets' | 'structures' | 'train' | 'results' | 'screening' | 'reports' | 'about';
+export type SectionId = 'demo' | 'projects' | 'datasets' | 'structures' | 'train' | 'results' | 'screening' | 'reports' | 'about';
 
 export interface Section {
   id: SectionId;
   label: string;
   icon: IconName;
-  group: 'data' | 'model' | 'apply' | 'system';
+  group: 'start' | 'data' | 'model' | 'apply' | 'system';
   /** One line under the view title. */
   summary: string;
   /** For sections not built yet: what will come there. */
@@ -15,6 +15,13 @@ export interface Section {
 }
 
 export const SECTIONS: readonly Section[] = [
+  {
+    id: 'demo',
+    label: 'Demo',
+    icon: 'flask',
+    group: 'start',
+    summary: 'Screen 14 textbook crystals with the shipped model in one click, view them in 3D and read the report.',
+  },
   {
     id: 'projects',
     label: 'Projects',

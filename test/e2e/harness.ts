@@ -25,6 +25,7 @@ import { printHtmlToPdf } from '../../src-main/core/report/pdf';
 import { createHandlers } from '../../src-main/app/handlers';
 import { describeBackend } from '../../src-main/app/backend-summary';
 import { JobManager } from '../../src-main/app/jobs';
+import { startSection } from '../../src-main/app/start-section';
 import { EVENT_CHANNELS, type EventChannel, type EventContract } from '../../src-main/ipc/contract';
 import { createDispatcher, type Dispatch, type EventSink } from '../../src-main/ipc/dispatcher';
 import type { PageWindow } from './page-types';
@@ -243,6 +244,8 @@ export interface AppHarness extends Browser {
   home: string;
   /** Loads the app (optionally at a section, e.g. 'about') and waits until the shell rendered. */
   open(section?: string): Promise<void>;
+  /** Loads the app where Electron's main opens its window (startSection: the demo at first run); returns the section. */
+  launch(): Promise<string>;
   /** Resolves when all events emitted so far were delivered to the page. */
   eventsDelivered(): Promise<void>;
   screenshot(name: string): Promise<string>;
@@ -355,6 +358,10 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
   await page.exposeBinding('__mtcgcnnInvoke', (_source, channel: unknown, argument: unknown) => dispatch(channel, argument));
   await page.addInitScript(installBridge, EVENT_CHANNELS);
 
+  const open = async (section?: string): Promise<void> => {
+    await page.goto(`${server.origin}/index.html${section ? `#/${section}` : ''}`);
+    await page.locator('[data-testid="status-bar"]').waitFor();
+  };
   const takeBrowserProblems = browser.takeProblems;
   return {
     ...browser,
@@ -367,9 +374,11 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
     dialogsShown,
     home,
     takeProblems: () => [...takeBrowserProblems(), ...mainLog.splice(0, mainLog.length).map((m) => `main: ${m}`)],
-    async open(section?: string) {
-      await page.goto(`${server.origin}/index.html${section ? `#/${section}` : ''}`);
-      await page.locator('[data-testid="status-bar"]').waitFor();
+    open,
+    async launch() {
+      const section = await startSection();
+      await open(section);
+      return section;
     },
     eventsDelivered: () => delivery.then(() => undefined),
     async screenshot(name: string) {

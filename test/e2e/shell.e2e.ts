@@ -80,6 +80,7 @@ describe('app shell', () => {
 
   it('navigates the rail: every section has its view, title and URL', async () => {
     const sections: [string, string][] = [
+      ['demo', 'Demo'],
       ['projects', 'Projects'],
       ['datasets', 'Datasets'],
       ['structures', 'Structures'],
@@ -203,7 +204,7 @@ describe('app shell', () => {
 
   it('the smallest window Electron allows (960x640): no view overflows sideways', async () => {
     await app.page.setViewportSize({ width: 960, height: 640 });
-    for (const id of ['projects', 'datasets', 'structures', 'train', 'results', 'screening', 'reports', 'about']) {
+    for (const id of ['demo', 'projects', 'datasets', 'structures', 'train', 'results', 'screening', 'reports', 'about']) {
       await byTestId(`nav-${id}`).click();
       await expect.poll(() => byTestId('view-title').textContent()).not.toBe('');
       const overflow = await app.page.evaluate(() => {

@@ -40,6 +40,18 @@ describe('IPC dispatcher', () => {
     ['job:cancel', { jobId: '../../etc' }],
     ['app:open-external', { url: 'file:///etc/passwd' }],
     ['app:open-external', { url: 'javascript:alert(1)' }],
+    ['demo:info', { all: true }],
+    ['demo:screen', 'now'],
+    ['demo:screen', { model: '/elsewhere' }],
+    ['demo:results', 0],
+    ['demo:report', { kind: 'run' }],
+    ['demo:report-pdf', undefined],
+    ['demo:report-pdf', {}],
+    ['demo:report-pdf', { path: 'demo.pdf' }],
+    ['demo:report-pdf', { path: '/tmp/demo.html' }],
+    ['demo:report-pdf', { path: '/tmp/demo\0.pdf' }],
+    ['demo:report-pdf', { path: '/tmp/a\nb.pdf' }],
+    ['demo:report-pdf', { path: '/tmp/demo.pdf', file: 'reports/x.html' }],
   ])('rejects %s with a bad argument %j as invalid-argument', async (channel, arg) => {
     let called = false;
     const all = Object.fromEntries(
@@ -84,6 +96,27 @@ describe('IPC dispatcher', () => {
     const res = await dispatch('job:list', undefined);
     expect(res).toEqual({ ok: false, error: { code: 'internal', message: 'job:list failed: boom' } });
     expect(logged[0]).toContain('TypeError: boom');
+  });
+
+  it('passes the demo calls their checked arguments', async () => {
+    const seen: unknown[] = [];
+    const dispatch = createDispatcher(
+      handlers({
+        'demo:screen': (arg) => {
+          seen.push(arg);
+          return { jobId: 'j1' };
+        },
+        'demo:report-pdf': (arg) => {
+          seen.push(arg);
+          return { path: arg.path, bytes: 1 };
+        },
+      }),
+    );
+    expect(await dispatch('demo:screen', undefined)).toEqual({ ok: true, value: { jobId: 'j1' } });
+    expect(await dispatch('demo:screen', null)).toEqual({ ok: true, value: { jobId: 'j1' } });
+    expect(await dispatch('demo:report-pdf', { path: '  /home/me/Demo report.PDF ' })).toEqual({ ok: true, value: { path: '/home/me/Demo report.PDF', bytes: 1 } });
+    expect(await dispatch('demo:report-pdf', { path: 'C:\\Users\\me\\demo.pdf' })).toMatchObject({ ok: true });
+    expect(seen).toEqual([undefined, undefined, { path: '/home/me/Demo report.PDF' }, { path: 'C:\\Users\\me\\demo.pdf' }]);
   });
 
   it('has a guard for every channel', () => {

@@ -12,6 +12,7 @@ import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, timestampId, writeFileAtomic, writeJsonAtomic } from '../fs-util';
 import type { JobManager } from '../jobs';
 import { loadScreeningModel } from '../screening-model';
+import { screenJobUpdate } from './screen-job-progress';
 import { currentOwner } from '../session';
 import { MANIFEST_VERSION, parseScreeningManifest, projectPaths, SCREENING_FORMAT, type ScreeningManifestBase } from '../projects/manifests';
 import type { ProjectSession } from '../projects/project-session';
@@ -141,17 +142,7 @@ export class ScreeningService {
             ...(workerScript ? { workerScript } : {}),
           },
           model,
-          {
-            onProgress: (p) =>
-              report({
-                done: p.done,
-                total: p.total ?? 0,
-                unit: 'files',
-                ratePerSecond: p.ratePerSecond,
-                ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
-                message: `${p.rows} predicted${p.failed ? `, ${p.failed} unreadable` : ''}${p.skipped ? `, ${p.skipped} already screened` : ''}`,
-              }),
-          },
+          { onProgress: (p) => report(screenJobUpdate(p)) },
         );
         if (summary.cancelled || signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
         const files = summary.files + summary.skipped;

@@ -751,6 +751,7 @@ export function renderScreeningReportHtml(r: ScreeningReport): string {
         `backend ${r.model.backend}`,
         formatDateTime(r.createdIso),
       ],
+      r.notes,
     ),
   );
   const pct = (x: number) => (c.screened > 0 ? `${formatShare((100 * x) / c.screened)} of screened` : '');

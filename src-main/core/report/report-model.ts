@@ -258,6 +258,8 @@ export interface ScreeningReport {
   readonly histograms: Readonly<Record<string, HistogramBins>>;
   /** A few of the failures, for the appendix. */
   readonly failures?: readonly { readonly id: string; readonly reason: string }[];
+  /** Free text under the title (e.g. what the screened structures are and how far to trust the predictions). */
+  readonly notes?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
