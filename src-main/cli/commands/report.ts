@@ -2,10 +2,10 @@ import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command';
 import { CommandFailure, numberOption, stringOption, UsageError } from '../command';
-import { NoChromiumError, printHtmlToPdf, renderExperimentReportHtml, renderRunReportHtml } from '../../core/report';
+import { NoChromiumError, printHtmlToPdf, renderExperimentReportHtml, renderRunReportHtml, renderScreeningReportHtml } from '../../core/report';
 import { experimentReport, isExperimentDir, readResultsJson } from '../../core/experiment';
 import { buildRunReport } from '../../app/run-report';
-import { buildScreeningReport, renderScreeningReportDocument } from '../../app/screening-report';
+import { buildScreeningReport } from '../../app/screening-report';
 import { resolveModel } from '../../core/models';
 
 type ReportKind = 'run' | 'experiment' | 'screening';
@@ -58,7 +58,7 @@ Example: mtcgcnn report hits.csv --model models/e1 --pdf hits.pdf`,
         const resolved = resolveModel(model);
         if (model === undefined) io.err(`using the shipped default model ${resolved.name} (${resolved.dir}); --model names the model that screened ${path.basename(target)}`);
         const built = await buildScreeningReport(target, resolved.dir, { title, top, ...(sourceDir ? { sourceDir: path.resolve(sourceDir) } : {}) });
-        doc = renderScreeningReportDocument(built);
+        doc = renderScreeningReportHtml(built.report);
         const c = built.report.counts;
         io.err(`${c.screened} rows: ${built.predicted} predicted, ${c.failed} failed, ${c.outOfDomain} out of domain`);
       } else if (kind === 'experiment') {

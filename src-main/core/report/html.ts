@@ -740,6 +740,18 @@ function candidateTable(list: CandidateList, unit: string): string {
   return `<table class="candidates"><thead><tr><th class="num">Rank</th><th>Structure ID</th><th>Formula</th><th class="num">Predicted${hasStd ? ' ± std' : ''}</th><th>Domain</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** "Top N candidates: lowest predicted ..." heading and the table of one candidate list. */
+function candidateHeadingAndTable(list: CandidateList, t: ReportTask): string {
+  const target = list.target
+    ? ` within the target window ${esc(
+        [list.target.min !== undefined ? `≥ ${withUnit(formatSig(list.target.min), t.unit)}` : '', list.target.max !== undefined ? `≤ ${withUnit(formatSig(list.target.max), t.unit)}` : '']
+          .filter(Boolean)
+          .join(' and '),
+      )} (dashed lines)`
+    : '';
+  return `<h3>Top ${esc(formatInt(list.items.length))} candidates: ${list.rankBy === 'min' ? 'lowest' : 'highest'} predicted ${esc(taskName(t).toLowerCase())}${target}</h3>${candidateTable(list, t.unit)}`;
+}
+
 /** Renders a screening run (model card, counts, top candidates and distributions per property). */
 export function renderScreeningReportHtml(r: ScreeningReport): string {
   const tasks = r.model.tasks;
@@ -798,18 +810,13 @@ ${kvTable(modelCardRows(r.model))}
             : undefined,
         })
       : '';
-    const target = list?.target
-      ? ` within the target window ${esc(
-          [list.target.min !== undefined ? `≥ ${withUnit(formatSig(list.target.min), t.unit)}` : '', list.target.max !== undefined ? `≤ ${withUnit(formatSig(list.target.max), t.unit)}` : '']
-            .filter(Boolean)
-            .join(' and '),
-        )} (dashed lines)`
-      : '';
+    // The second list (the other end of the ranking) follows the first one's caption, which covers both.
+    const other = r.otherEnd?.[t.name];
     body.push(`<section class="major" id="property-${k}">
 <h2><span class="num">${k + 1}</span>${esc(taskName(t))} <span class="muted">(<code>${esc(t.name)}</code>)</span></h2>
 ${histSvg ? `<figure>${histSvg}<figcaption>Distribution of the predicted ${esc(taskName(t).toLowerCase())} over all predicted structures.</figcaption></figure>` : ''}
-${list ? `<h3>Top ${esc(formatInt(list.items.length))} candidates: ${list.rankBy === 'min' ? 'lowest' : 'highest'} predicted ${esc(taskName(t).toLowerCase())}${target}</h3>${candidateTable(list, t.unit)}<p class="caption">Ranked by the predicted value${r.model.ensembleSize > 1 ? '; ± is the spread (standard deviation) of the ensemble' : ''}. Treat out-of-domain candidates with extra caution.</p>` : ''}
-</section>`);
+${list ? `${candidateHeadingAndTable(list, t)}<p class="caption">Ranked by the predicted value${r.model.ensembleSize > 1 ? '; ± is the spread (standard deviation) of the ensemble' : ''}. Treat out-of-domain candidates with extra caution.</p>` : ''}
+${other ? `<div class="keep">${candidateHeadingAndTable(other, t)}</div>\n` : ''}</section>`);
   }
 
   const failures = r.failures ?? [];

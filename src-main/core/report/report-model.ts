@@ -265,6 +265,11 @@ export interface ScreeningReport {
   readonly oodCriterion?: string;
   /** Top-N candidates per task column. */
   readonly candidates: Readonly<Record<string, CandidateList>>;
+  /**
+   * Optional second list per task column, printed below the first: usually the other end of the ranking
+   * (`mtcgcnn report RESULTS.csv` lists both the lowest and the highest predictions).
+   */
+  readonly otherEnd?: Readonly<Record<string, CandidateList>>;
   /** Distribution of each predicted property over all predicted structures. */
   readonly histograms: Readonly<Record<string, HistogramBins>>;
   /** A few of the failures, for the appendix. */
