@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { loadBundle } from '../core/model/bundle';
-import { histogram, renderScreeningReportHtml, type CandidateList, type HistogramBins, type ScreeningCandidate, type ScreeningReport } from '../core/report';
+import { histogram, type CandidateList, type HistogramBins, type ScreeningCandidate, type ScreeningReport } from '../core/report';
 import { formatInt } from '../core/report/format';
 import { iterateCsvRecords } from '../core/screen/csv-reader';
 import { outputLayout, type OutputLayout } from '../core/screen/columns';
