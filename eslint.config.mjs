@@ -28,6 +28,24 @@ export default tseslint.config(
     },
   },
   {
+    // The ML core is the bottom layer: it must not depend on the app, the IPC layer, the CLI or Electron.
+    files: ['src-main/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src-main/electron and src-preload may import electron.' }],
+          patterns: [
+            {
+              group: ['**/app', '**/app/**', '**/ipc', '**/ipc/**', '**/cli', '**/cli/**', '**/electron', '**/electron/**', '**/src-renderer/**', '**/src-preload/**'],
+              message: 'src-main/core must not import from app, ipc, cli or electron: move the code into core or inject it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src-renderer/**/*.{ts,vue}'],
     languageOptions: {
       parser: vueParser,

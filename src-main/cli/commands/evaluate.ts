@@ -6,7 +6,7 @@ import { evaluatePredictions } from '../../core/metrics/summary';
 import { Predictor } from '../../core/model/predictor';
 import { csvLine } from '../../core/screen/csv-writer';
 import { writeFileAtomic } from '../../core/train/checkpoint';
-import { graphCacheDir } from '../../app/paths';
+import { graphCacheDir } from '../../core/studio-home';
 import { formatMetricsTable } from '../metrics-table';
 
 export const evaluateCommand: Command = {
