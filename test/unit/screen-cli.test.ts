@@ -172,10 +172,17 @@ describe('mtcgcnn slurm', () => {
   it('quotes odd paths and validates Slurm values', async () => {
     const odd = path.join(work, "it's a dir");
     fs.mkdirSync(odd);
-    const r = await run(slurmCommand, odd, '--model', odd, '--out-dir', path.join(work, 'run2'), '--shards', '2', '--mtcgcnn', 'node /opt/mtcgcnn/cli.js');
+    const oddModel = path.join(work, "it's a model");
+    fs.mkdirSync(oddModel);
+    fs.writeFileSync(path.join(oddModel, 'model.json'), '{}');
+    const r = await run(slurmCommand, odd, '--model', oddModel, '--out-dir', path.join(work, 'run2'), '--shards', '2', '--mtcgcnn', 'node /opt/mtcgcnn/cli.js');
     expect(r.code).toBe(0);
     const script = fs.readFileSync(path.join(work, 'run2', 'screen.sbatch'), 'utf8');
-    expect(script).toContain(`node /opt/mtcgcnn/cli.js screen '${odd.replace("'", `'\\''`)}' --model`);
+    expect(script).toContain(`node /opt/mtcgcnn/cli.js screen '${odd.replace("'", `'\\''`)}' --model '${oddModel.replace("'", `'\\''`)}' --out`);
+    // A folder here that is not a model bundle is refused, as screen would on every node.
+    const notModel = await run(slurmCommand, odd, '--model', odd, '--out-dir', path.join(work, 'run4'), '--shards', '2');
+    expect(notModel.code).toBe(1);
+    expect(notModel.err).toMatch(/is not a model bundle \(no model\.json\)/);
     expect(script).not.toContain('#SBATCH --partition');
     for (const bad of [['--time', '2h'], ['--mem', 'lots'], ['--partition', 'a b'], ['--shards', '0'], ['--cpus-per-task', '0']]) {
       const x = await run(slurmCommand, fx.dir, '--model', 'M', '--out-dir', path.join(work, 'run3'), '--shards', '2', ...bad);

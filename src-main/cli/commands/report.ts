@@ -6,7 +6,7 @@ import { NoChromiumError, printHtmlToPdf, renderExperimentReportHtml, renderRunR
 import { experimentReport, isExperimentDir, readResultsJson } from '../../core/experiment';
 import { buildRunReport } from '../../app/run-report';
 import { buildScreeningReport } from '../../app/screening-report';
-import { resolveModel } from '../../core/models';
+import { modelArgument, resolveModelArgument } from '../model-option';
 
 type ReportKind = 'run' | 'experiment' | 'screening';
 
@@ -41,9 +41,8 @@ Example: mtcgcnn report hits.csv --model models/e1 --pdf hits.pdf`,
       throw new CommandFailure(`${target} does not exist`);
     }
     const kind: ReportKind = isFile ? 'screening' : isExperimentDir(target) ? 'experiment' : 'run';
-    const model = stringOption(args, 'model');
+    const model = modelArgument(args);
     if (kind !== 'screening' && model !== undefined) throw new UsageError('--model goes with a screening CSV, not with a folder');
-    if (model !== undefined && model.trim() === '') throw new UsageError('--model is empty (leave it out to use the shipped default model)');
     const top = numberOption(args, 'top', 10, { min: 1, max: 1000, integer: true });
 
     const pdf = stringOption(args, 'pdf');
@@ -55,8 +54,7 @@ Example: mtcgcnn report hits.csv --model models/e1 --pdf hits.pdf`,
     try {
       if (kind === 'screening') {
         const sourceDir = stringOption(args, 'source-dir');
-        const resolved = resolveModel(model);
-        if (model === undefined) io.err(`using the shipped default model ${resolved.name} (${resolved.dir}); --model names the model that screened ${path.basename(target)}`);
+        const resolved = resolveModelArgument(model, io, { hint: `--model names the model that screened ${path.basename(target)}` });
         const built = await buildScreeningReport(target, resolved.dir, { title, top, ...(sourceDir ? { sourceDir: path.resolve(sourceDir) } : {}) });
         doc = renderScreeningReportHtml(built.report);
         const c = built.report.counts;
