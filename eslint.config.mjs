@@ -28,6 +28,24 @@ export default tseslint.config(
     },
   },
   {
+    // The ML core is the bottom layer: it must not depend on the app, the IPC layer, the CLI or Electron.
+    files: ['src-main/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src-main/electron and src-preload may import electron.' }],
+          patterns: [
+            {
+              group: ['**/app', '**/app/**', '**/ipc', '**/ipc/**', '**/cli', '**/cli/**', '**/electron', '**/electron/**', '**/src-renderer/**', '**/src-preload/**'],
+              message: 'src-main/core must not import from app, ipc, cli or electron: move the code into core or inject it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src-renderer/**/*.{ts,vue}'],
     languageOptions: {
       parser: vueParser,
@@ -51,7 +69,33 @@ export default tseslint.config(
     },
   },
   {
+    // Shared with the renderer: no Node or Electron, and from outside src-main/ipc only types (import type) of
+    // modules without Node imports (the renderer's typecheck, tsconfig.web.json, fails on anything else).
     files: ['src-main/ipc/contract.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['node:*', 'electron', '../*'] }] },
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'electron'], message: 'contract.ts is shared with the renderer: no Node or Electron.' },
+            { group: ['../*'], allowTypeImports: true, message: 'contract.ts may only `import type` from outside src-main/ipc.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The core modules whose types the IPC contract (and so the renderer) uses: no Node built-ins.
+    files: ['src-main/core/dataset/validation-types.ts', 'src-main/core/dataset/id-prop.ts', 'src-main/core/train/epoch-record.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'This module is used by the renderer (through the IPC contract): no Node APIs.' })),
+          patterns: [{ group: ['node:*', 'electron'], message: 'This module is used by the renderer (through the IPC contract): no Node APIs.' }],
+        },
+      ],
+    },
   },
 );

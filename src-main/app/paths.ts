@@ -1,25 +1,13 @@
-import os from 'node:os';
 import path from 'node:path';
+import { studioHome } from '../core/studio-home';
 
 /**
- * Where user data lives. Projects default to ~/CrystalPropertyStudio/projects; the environment variable
- * MTCGCNN_HOME moves everything (used by tests and by users who keep data elsewhere).
+ * The app's projects folder: <studio home>/projects (studioHome() in core: ~/CrystalPropertyStudio, or
+ * MTCGCNN_HOME). The user's models and the graph cache are core's: userModelsDir(), graphCacheDir() in
+ * src-main/core/studio-home.ts.
  */
-export function studioHome(): string {
-  return process.env.MTCGCNN_HOME ? path.resolve(process.env.MTCGCNN_HOME) : path.join(os.homedir(), 'CrystalPropertyStudio');
-}
-
 export function projectsDir(): string {
   return path.join(studioHome(), 'projects');
-}
-
-export function userModelsDir(): string {
-  return path.join(studioHome(), 'models');
-}
-
-/** Cached crystal graphs (content-addressed shards; safe to delete). */
-export function graphCacheDir(): string {
-  return path.join(studioHome(), 'cache', 'graphs');
 }
 
 /** The first-run demo's screening, results and report (never inside resources/, which may be read-only). */

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { loadBundle } from '../core/model/bundle';
-import { histogram, renderScreeningReportHtml, type CandidateList, type HistogramBins, type ScreeningCandidate, type ScreeningReport } from '../core/report';
+import { histogram, type CandidateList, type HistogramBins, type ScreeningCandidate, type ScreeningReport } from '../core/report';
 import { formatInt } from '../core/report/format';
 import { iterateCsvRecords } from '../core/screen/csv-reader';
 import { outputLayout, type OutputLayout } from '../core/screen/columns';
@@ -33,10 +33,11 @@ export interface ScreeningReportOptions {
 }
 
 export interface ScreeningReportDocument {
-  /** The report with, per property, the end of the ranking that is usually wanted first. */
+  /**
+   * The report with, per property, the end of the ranking that is usually wanted first (`candidates`) and the
+   * other end (`otherEnd`); `renderScreeningReportHtml` prints both.
+   */
   readonly report: ScreeningReport;
-  /** The other end of each ranking (printed after the first one). */
-  readonly otherEnd: Readonly<Record<string, CandidateList>>;
   /** Rows with a prediction (no error). */
   readonly predicted: number;
 }
@@ -185,48 +186,10 @@ export async function buildScreeningReport(csvPath: string, modelDir: string, op
     counts: { screened: summary.rows, failed: summary.failed, outOfDomain: summary.outOfDomain },
     oodCriterion,
     candidates,
+    otherEnd,
     histograms,
     failures: summary.failures,
     ...(options.notes ? { notes: options.notes } : {}),
   };
-  return { report, otherEnd, predicted: summary.rows - summary.failed };
-}
-
-/**
- * Renders the document: the report layer's screening report, with the second candidate table of every
- * property (the other end of its ranking) added below the first. The report layer draws one list per
- * property, so the second table is taken from a rendering of the same report with the other lists.
- */
-export function renderScreeningReportDocument(doc: ScreeningReportDocument): string {
-  const first = renderScreeningReportHtml(doc.report);
-  const second = renderScreeningReportHtml({ ...doc.report, candidates: doc.otherEnd });
-  let out = first;
-  for (let k = 1; k <= doc.report.model.tasks.length; k++) {
-    const block = candidateBlock(second, k);
-    const end = sectionEnd(out, k);
-    if (block === undefined || end < 0) continue;
-    out = out.slice(0, end) + block + out.slice(end);
-  }
-  return out;
-}
-
-function sectionStart(html: string, k: number): number {
-  return html.indexOf(`<section class="major" id="property-${k}">`);
-}
-
-function sectionEnd(html: string, k: number): number {
-  const start = sectionStart(html, k);
-  return start < 0 ? -1 : html.indexOf('</section>', start);
-}
-
-/** The "Top N candidates" heading, table and caption of property section k. */
-function candidateBlock(html: string, k: number): string | undefined {
-  const start = sectionStart(html, k);
-  const end = sectionEnd(html, k);
-  if (start < 0 || end < 0) return undefined;
-  const h = html.indexOf('<h3>Top ', start);
-  if (h < 0 || h > end) return undefined;
-  // The caption under the first table covers both; without it the second table cannot leave an orphan caption.
-  const block = html.slice(h, end).replace(/<p class="caption">[\s\S]*?<\/p>\s*$/, '');
-  return `<div class="keep">${block}</div>\n`;
+  return { report, predicted: summary.rows - summary.failed };
 }

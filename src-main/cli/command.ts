@@ -97,6 +97,34 @@ export function commandHelp(cmd: Command): string {
   return lines.join('\n');
 }
 
+/**
+ * Runs one verb with the arguments after it, as `mtcgcnn <verb> ...` does: --help, then the command; a UsageError
+ * exits 2, a CommandFailure its code, anything else 1, each with one line `mtcgcnn <verb>: error: <message>`.
+ */
+export async function runCommand(cmd: Command, argv: string[], io: CommandIo): Promise<number> {
+  try {
+    const args = parseCommandArgs(cmd, argv);
+    if (args.options.help) {
+      io.out(commandHelp(cmd));
+      return 0;
+    }
+    return await cmd.run(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`mtcgcnn ${cmd.name}: error: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof CommandFailure) {
+      io.err(`mtcgcnn ${cmd.name}: error: ${err.message}`);
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.err(`mtcgcnn ${cmd.name}: error: ${message.split('\n')[0]}`);
+    if (process.env.MTCGCNN_DEBUG && err instanceof Error) io.err(err.stack ?? '');
+    return 1;
+  }
+}
+
 // ---- option readers (each throws UsageError with the option's name) ----
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {

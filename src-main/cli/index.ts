@@ -1,5 +1,5 @@
 /** `mtcgcnn`: the command-line face of the ML core (plain Node, no Electron). */
-import { commandHelp, CommandFailure, parseCommandArgs, UsageError, type Command, type CommandIo } from './command';
+import { runCommand, type Command, type CommandIo } from './command';
 import { APP_VERSION } from '../app/version';
 import { COMMANDS } from './registry';
 
@@ -32,27 +32,7 @@ export async function runCli(argv: string[], io: CommandIo): Promise<number> {
     io.err(`mtcgcnn: error: unknown command "${verb}" (run mtcgcnn --help for the list)`);
     return 2;
   }
-  try {
-    const args = parseCommandArgs(cmd, rest);
-    if (args.options.help) {
-      io.out(commandHelp(cmd));
-      return 0;
-    }
-    return await cmd.run(args, io);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`mtcgcnn ${cmd.name}: error: ${err.message}`);
-      return 2;
-    }
-    if (err instanceof CommandFailure) {
-      io.err(`mtcgcnn ${cmd.name}: error: ${err.message}`);
-      return err.exitCode;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    io.err(`mtcgcnn ${cmd.name}: error: ${message.split('\n')[0]}`);
-    if (process.env.MTCGCNN_DEBUG && err instanceof Error) io.err(err.stack ?? '');
-    return 1;
-  }
+  return runCommand(cmd, rest, io);
 }
 
 export function processIo(): CommandIo {

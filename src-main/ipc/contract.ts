@@ -5,9 +5,14 @@
  *   call's `parse` guard, runs the handler and answers with an `IpcResult` envelope (never a thrown error).
  * - `events` are main -> renderer streams (job progress, log lines).
  *
- * This file is shared by main, preload and renderer, so it must stay free of Node and Electron imports.
+ * This file is shared by main, preload and renderer, so it must stay free of Node and Electron imports; it takes
+ * types (import type only) from core modules that have no Node imports either.
  * The guards are hand-written: every argument that crosses the boundary is checked here, in main.
  */
+
+// Types only, from modules without Node imports (the renderer typechecks this file without Node types).
+import type { Histogram, LabelStats, ValidationFindings } from '../core/dataset/validation-types';
+import type { EpochRecord } from '../core/train/epoch-record';
 
 // ---------- value types that cross the boundary ----------
 
@@ -215,52 +220,12 @@ export interface ValidateDatasetRequest extends DatasetSource {
   partialOccupancy: PartialOccupancyPolicy;
 }
 
-export interface HistogramData {
-  edges: number[];
-  counts: number[];
-}
+/** Label histogram and statistics of one task: the core's types (src-main/core/dataset/validation-types.ts). */
+export type HistogramData = Histogram;
+export type LabelStatsData = LabelStats;
 
-export interface LabelStatsData {
-  task: string;
-  unit: string;
-  n: number;
-  missing: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  std: number | null;
-  median: number | null;
-  histogram: HistogramData | null;
-}
-
-export interface DatasetValidationReport extends ValidateDatasetRequest {
-  counts: {
-    csvRows: number;
-    validRows: number;
-    structureFiles: number;
-    entries: number;
-    parsed: number;
-    usable: number;
-    badFiles: number;
-    missingFiles: number;
-    orphanFiles: number;
-    duplicateIds: number;
-    csvIssues: number;
-    labelledPerTask: Record<string, number>;
-    missingPerTask: Record<string, number>;
-  };
-  /** Lists are cut to their first 1,000 entries; `counts` has the totals. */
-  badFiles: { id: string; file: string; reason: string }[];
-  missingFiles: string[];
-  orphanFiles: string[];
-  csvIssues: { kind: string; line: number; message: string }[];
-  duplicateIds: { id: string; lines: number[] }[];
-  unsupportedElements: { z: number; symbol: string; crystals: number }[];
-  elementsPresent: number;
-  atoms: { min: number; max: number; mean: number; median: number } | null;
-  filesWithWarnings: number;
-  labelStats: LabelStatsData[];
-  problems: string[];
+/** The core's validation findings (lists cut to their first 1,000 entries; `counts` has the totals) with the request. */
+export interface DatasetValidationReport extends ValidateDatasetRequest, ValidationFindings {
   validatedAtIso: string;
   seconds: number;
 }
@@ -423,21 +388,8 @@ export const TRAIN_DEFAULTS: Omit<TrainSettings, 'dataset' | 'name' | 'tasks' | 
   testRatio: 0.2,
 };
 
-/** One finished epoch of one ensemble member. */
-export interface EpochPoint {
-  member: number;
-  epoch: number;
-  lr: number;
-  /** Per task mean training loss (MSE on normalised targets). */
-  trainLoss: number[];
-  trainTotal: number;
-  /** Per task validation MAE in the task's unit (null: no labels). */
-  valMae: (number | null)[];
-  valAverageMae: number | null;
-  /** Task weights at the end of the epoch. */
-  weights: number[];
-  seconds: number;
-}
+/** One finished epoch of one ensemble member (the trainer's record, src-main/core/train/epoch-record.ts). */
+export type EpochPoint = EpochRecord;
 
 /** Step-level progress of a running training (in job:progress metrics and here). */
 export interface TrainLive {
@@ -785,8 +737,6 @@ export function idString(v: unknown, what: string): string {
   return s;
 }
 
-const jobIdOnly = (v: unknown, what: string) => idString(v, what);
-
 function taskMapping(v: unknown, what: string): TaskMapping {
   const o = record(v, what);
   onlyKeys(o, ['column', 'name', 'unit'], what);
@@ -800,6 +750,15 @@ function taskMapping(v: unknown, what: string): TaskMapping {
 
 function datasetSource(o: Record<string, unknown>): DatasetSource {
   return { structuresDir: absPath(o.structuresDir, 'structuresDir'), csvFile: absPath(o.csvFile, 'csvFile') };
+}
+
+/** A guard for an argument with exactly one key, checked by `check` (e.g. { dir } with absPath). */
+function singleKey<K extends string, T>(key: K, check: (v: unknown, what: string) => T): Guard<{ [P in K]: T }> {
+  return (v) => {
+    const o = record(v, 'argument');
+    onlyKeys(o, [key], 'argument');
+    return { [key]: check(o[key], key) } as { [P in K]: T };
+  };
 }
 
 const chooseFolderGuard: Guard<ChooseFolderRequest> = (v) => {
@@ -829,23 +788,11 @@ const createProjectGuard: Guard<CreateProjectRequest> = (v) => {
   return { name: displayName(o.name, 'name'), ...(o.parentDir !== undefined ? { parentDir: absPath(o.parentDir, 'parentDir') } : {}) };
 };
 
-const dirGuard: Guard<{ dir: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['dir'], 'argument');
-  return { dir: absPath(o.dir, 'dir') };
-};
+const dirGuard = singleKey('dir', absPath);
 
-const renameGuard: Guard<{ name: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['name'], 'argument');
-  return { name: displayName(o.name, 'name') };
-};
+const renameGuard = singleKey('name', displayName);
 
-const datasetNameGuard: Guard<{ name: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['name'], 'argument');
-  return { name: folderName(o.name, 'name') };
-};
+const datasetNameGuard = singleKey('name', folderName);
 
 const inspectGuard: Guard<DatasetSource> = (v) => {
   const o = record(v, 'argument');
@@ -872,17 +819,13 @@ const importGuard: Guard<ImportDatasetRequest> = (v) => {
   const o = record(v, 'argument');
   onlyKeys(o, ['validationJobId', 'name', 'storage'], 'argument');
   return {
-    validationJobId: jobIdOnly(o.validationJobId, 'validationJobId'),
+    validationJobId: idString(o.validationJobId, 'validationJobId'),
     name: folderName(o.name, 'name'),
     storage: oneOf(o.storage, ['reference', 'copy'] as const, 'storage'),
   };
 };
 
-const structureListGuard: Guard<{ dataset: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['dataset'], 'argument');
-  return { dataset: folderName(o.dataset, 'dataset') };
-};
+const structureListGuard = singleKey('dataset', folderName);
 
 function structureRef(v: unknown, what: string): StructureRef {
   const o = record(v, what);
@@ -937,11 +880,7 @@ const trainSettingsGuard: Guard<TrainSettings> = (v) => {
   };
 };
 
-const runIdGuard: Guard<{ runId: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['runId'], 'argument');
-  return { runId: idString(o.runId, 'runId') };
-};
+const runIdGuard = singleKey('runId', idString);
 
 const startScreeningGuard: Guard<StartScreeningRequest> = (v) => {
   const o = record(v, 'argument');
@@ -950,11 +889,7 @@ const startScreeningGuard: Guard<StartScreeningRequest> = (v) => {
   return { runId: idString(o.runId, 'runId'), folder: absPath(o.folder, 'folder'), name: displayName(o.name, 'name'), recursive: o.recursive };
 };
 
-const screeningIdGuard: Guard<{ screeningId: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['screeningId'], 'argument');
-  return { screeningId: idString(o.screeningId, 'screeningId') };
-};
+const screeningIdGuard = singleKey('screeningId', idString);
 
 const exportScreeningGuard: Guard<ExportScreeningRequest> = (v) => {
   const o = record(v, 'argument');
@@ -1004,31 +939,17 @@ const reportPdfGuard: Guard<{ file: string; path: string }> = (v) => {
   return { file, path: out };
 };
 
-const demoReportPdfGuard: Guard<{ path: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['path'], 'argument');
-  const out = absPath(o.path, 'path');
+const demoReportPdfGuard: Guard<{ path: string }> = singleKey('path', (v, what) => {
+  const out = absPath(v, what);
   if (!/\.pdf$/i.test(out)) throw new IpcArgumentError('path must end in .pdf');
-  return { path: out };
-};
+  return out;
+});
 
-const echoGuard: Guard<{ text: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['text'], 'argument');
-  return { text: str(o.text, 'text', { allowEmpty: true, maxLength: 10_000 }) };
-};
+const echoGuard = singleKey('text', (v, what) => str(v, what, { allowEmpty: true, maxLength: 10_000 }));
 
-const datasetSummaryGuard: Guard<DatasetSummaryRequest> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['dir'], 'argument');
-  return { dir: str(o.dir, 'dir') };
-};
+const datasetSummaryGuard: Guard<DatasetSummaryRequest> = singleKey('dir', str);
 
-const jobIdGuard: Guard<{ jobId: string }> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['jobId'], 'argument');
-  return { jobId: idString(o.jobId, 'jobId') };
-};
+const jobIdGuard = singleKey('jobId', idString);
 
 const urlGuard: Guard<{ url: string }> = (v) => {
   const o = record(v, 'argument');

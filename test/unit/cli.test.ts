@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli/index';
 import { COMMANDS } from '../../src-main/cli/registry';
@@ -49,5 +51,36 @@ describe('mtcgcnn CLI contract', () => {
     expect(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).toContain(info.backend);
     expect(info.version).toBe(pkg.version);
     expect(info.threads).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('README command lines', () => {
+  const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const lines = readme
+    .split('\n')
+    .filter((l) => l.startsWith('mtcgcnn '))
+    .map((l) => l.replace(/\s+#.*$/, ''));
+
+  it('keeps the two main commands at the top', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1];
+    expect(firstBlock.trim().split('\n').map((l) => l.split('#')[0].trim())).toEqual(['npm ci && npm start', 'npm test']);
+    expect(readme.indexOf('## Two commands on a fresh machine')).toBeLessThan(readme.indexOf('## Command line'));
+  });
+
+  it('shows experiment and the experiment and screening reports', () => {
+    expect(lines).toContain('mtcgcnn experiment DATASET_DIR --preset paper|tiny --out EXP_DIR');
+    expect(lines).toContain('mtcgcnn report EXP_DIR [--pdf OUT.pdf]');
+    expect(lines.some((l) => l.startsWith('mtcgcnn report results.csv --pdf OUT.pdf'))).toBe(true);
+  });
+
+  it('uses only verbs and options the CLI has', () => {
+    expect(lines.length).toBeGreaterThan(15);
+    for (const l of lines) {
+      const verb = l.split(/\s+/)[1];
+      if (verb === '--version' || verb === '--help') continue;
+      const cmd = COMMANDS.find((c) => c.name === verb);
+      expect(cmd, l).toBeDefined();
+      for (const flag of l.match(/(?<=\s|\[)--[a-z][a-z-]*/g) ?? []) expect(Object.keys(cmd!.options), `${l}: ${flag}`).toContain(flag.slice(2));
+    }
   });
 });

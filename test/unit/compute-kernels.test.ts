@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend, forcedBackendFromEnv, wasmBinaryDir } from '../../src-main/core/compute/backend';
 import { registerKernelFixes } from '../../src-main/core/compute/wasm-kernels';
+import { replaceKernel, softplus } from '../../src-main/core/compute/kernel-util';
 import { fusedConvCore, fusedConvInfer } from '../../src-main/core/compute/fused-ops';
 import { setSimdKernelsEnabled, simdKernelsActive } from '../../src-main/core/compute/fused-kernels';
 import { WasmJs, instantiateSimdKernels } from '../../src-main/core/compute/simd-kernels';
@@ -148,6 +149,18 @@ describe('compute backend', () => {
     await tf.setBackend('wasm');
     expect(w[0].length).toBe(3 * 2 * 1 * 3 * 4 * 2);
     for (let i = 0; i < w.length; i++) expect(maxAbsDiff(w[i], c[i])).toBeLessThan(i === 4 ? 1e-5 : 1e-7);
+  });
+
+  it('kernel-util: softplus without overflow, replaceKernel replaces a registered kernel', () => {
+    for (const y of [-50, -3, -1e-3, 0, 1e-3, 2.5, 40]) expect(softplus(y)).toBeCloseTo(Math.log(1 + Math.exp(y)), 12);
+    expect(softplus(1000)).toBe(1000);
+    expect(softplus(-1000)).toBe(0);
+    const name = 'TidyTestKernel';
+    replaceKernel({ kernelName: name, backendName: 'cpu', kernelFunc: () => ({ dataId: {}, shape: [1], dtype: 'float32' }) });
+    const second = () => ({ dataId: {}, shape: [2], dtype: 'float32' as const });
+    replaceKernel({ kernelName: name, backendName: 'cpu', kernelFunc: second });
+    expect(tf.getKernel(name, 'cpu')?.kernelFunc).toBe(second);
+    tf.unregisterKernel(name, 'cpu');
   });
 
   it('gradients of softplus, sigmoid, mean, rsqrt, slice and concat match finite differences', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScan, scanDataset, scanDatasetSync, structureFileInfo } from '../../src-main/core/dataset/dataset-folder';
@@ -13,6 +13,13 @@ if (!hasSample) console.warn(`skipping mt-cgcnn-sample tests: ${SAMPLE} not foun
 if (!hasMp) console.warn(`skipping mp-cgcnn-25k tests: ${MP25K} not found (../shared is not mounted)`);
 
 describe('scanDataset on fixtures', () => {
+  it('hand-written fixtures are not named like Materials Project data (mp-123 / mvc-123)', () => {
+    const files = readdirSync(join(REPO, 'test/fixtures'), { recursive: true, encoding: 'utf8' });
+    expect(files.filter((f) => /(^|[\\/])(mp|mvc)-\d+\.[^\\/]+$/i.test(f))).toEqual([]);
+    const ids = readFileSync(join(FIX, 'messy', 'id_prop.csv'), 'utf8').split(/\r?\n/).slice(1).map((l) => l.split(',')[0]);
+    expect(ids.filter((id) => /^(mp|mvc)-\d+$/i.test(id))).toEqual([]);
+  });
+
   it('headerless folder: tasks target_1..2, all files matched', async () => {
     const s = await scanDataset(join(FIX, 'headerless'));
     expect(s.dir).toBe(join(FIX, 'headerless'));
@@ -37,25 +44,25 @@ describe('scanDataset on fixtures', () => {
       { name: 'formation_energy_per_atom_eV', unit: 'eV/atom' },
       { name: 'band gap, eV', unit: 'eV' },
     ]);
-    expect(s.entries.map((e) => e.id)).toEqual(['mp-1', 'mp-2', 'mp-3', 'mp-4', 'mp-5']);
+    expect(s.entries.map((e) => e.id)).toEqual(['messy-1', 'messy-2', 'messy-3', 'messy-4', 'messy-5']);
     const byId = Object.fromEntries(s.entries.map((e) => [e.id, e]));
-    expect(byId['mp-3'].format).toBe('poscar');
-    expect(byId['mp-3'].file.endsWith('mp-3.vasp')).toBe(true);
-    expect(Array.from(byId['mp-1'].labels)).toEqual([-1.5, 0]);
-    expect(Number.isNaN(byId['mp-2'].labels[1])).toBe(true);
-    expect(byId['mp-3'].labels[0]).toBe(-2);
-    expect(Number.isNaN(byId['mp-3'].labels[1])).toBe(true);
-    expect(Number.isNaN(byId['mp-4'].labels[0])).toBe(true);
-    expect(byId['mp-4'].line).toBe(6); // after a blank line
-    expect(s.missingFiles).toEqual(['mp-8']);
-    // mp-6's row is malformed, so its file is unmatched too.
-    expect(s.orphanFiles).toEqual(['mp-6.cif', 'orphan-7.cif']);
+    expect(byId['messy-3'].format).toBe('poscar');
+    expect(byId['messy-3'].file.endsWith('messy-3.vasp')).toBe(true);
+    expect(Array.from(byId['messy-1'].labels)).toEqual([-1.5, 0]);
+    expect(Number.isNaN(byId['messy-2'].labels[1])).toBe(true);
+    expect(byId['messy-3'].labels[0]).toBe(-2);
+    expect(Number.isNaN(byId['messy-3'].labels[1])).toBe(true);
+    expect(Number.isNaN(byId['messy-4'].labels[0])).toBe(true);
+    expect(byId['messy-4'].line).toBe(6); // after a blank line
+    expect(s.missingFiles).toEqual(['messy-8']);
+    // messy-6's row is malformed, so its file is unmatched too.
+    expect(s.orphanFiles).toEqual(['messy-6.cif', 'orphan-7.cif']);
     expect(s.csvIssues.map((i) => [i.line, i.kind])).toEqual([
       [8, 'column-count'],
       [9, 'non-numeric'],
       [10, 'duplicate-id'],
     ]);
-    expect(s.duplicateIds).toEqual([{ id: 'mp-1', lines: [2, 10] }]);
+    expect(s.duplicateIds).toEqual([{ id: 'messy-1', lines: [2, 10] }]);
     expect(s.csvDataLines).toBe(9);
     expect(s.structureFileCount).toBe(7);
     expect(s.atomInitFile).toBe(join(FIX, 'messy', 'atom_init.json'));

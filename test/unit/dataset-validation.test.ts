@@ -131,8 +131,8 @@ describe('validateDataset with the structure readers', () => {
     const scan = await scanDataset(join(FIX, 'messy'));
     const r = validateDataset(scan, structureFileParser(), { features: ElementFeatureTable.builtin() });
     expect(r.counts).toMatchObject({ csvRows: 9, validRows: 6, entries: 5, parsed: 4, usable: 4, badFiles: 1, missingFiles: 1, orphanFiles: 2, duplicateIds: 1, csvIssues: 3 });
-    expect(r.badFiles.map((b) => b.id)).toEqual(['mp-5']);
-    expect(r.badFiles[0].reason).toMatch(/mp-5\.cif/);
+    expect(r.badFiles.map((b) => b.id)).toEqual(['messy-5']);
+    expect(r.badFiles[0].reason).toMatch(/messy-5\.cif/);
     expect(r.labelStats[0]).toMatchObject({ task: 'formation_energy_per_atom_eV', unit: 'eV/atom', n: 3, missing: 1, min: -2, max: -0.75 });
     expect(r.labelStats[1]).toMatchObject({ task: 'band gap, eV', n: 2, missing: 2 });
     expect(r.problems.join('\n')).toMatch(/2 malformed rows in id_prop\.csv \(first on line 8\)/);

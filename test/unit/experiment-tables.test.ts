@@ -171,9 +171,13 @@ describe('experiment tables', () => {
 });
 
 describe('experimentReport', () => {
-  it('gives the report layer fractions of the training part and renders', () => {
+  it('gives the report layer fractions of all crystals and the number of trained models, and renders', () => {
     const r = experimentReport(results, { createdIso: '2026-01-01T00:00:00.000Z' });
-    expect(r.fractionRuns!.map((f) => f.trainingFraction)).toEqual([0.5, 0.5, 0.5, 0.5, 1, 1, 1, 1]);
+    // Shares of ALL crystals, as `train --train-fraction` and the CSV tables count them (not of the training part).
+    expect(r.fractionRuns!.map((f) => f.trainingFraction)).toEqual([0.3, 0.3, 0.3, 0.3, 0.6, 0.6, 0.6, 0.6]);
+    // 12 jobs = 12 models, although there are 6 combination runs + 8 fraction runs (the single-task runs merge two
+    // models each, and the 0.6 runs reuse the models of the first study).
+    expect(r.trainedModels).toBe(12);
     expect(r.combinationRuns).toHaveLength(6);
     expect(r.appVersion).toBe('1.2.3');
     expect(r.model).toMatchObject({ architecture: { atomFeatures: 16, convLayers: 1, hidden: 32 }, epochs: 2, backend: 'wasm' });
@@ -181,5 +185,14 @@ describe('experimentReport', () => {
     const html = renderExperimentReportHtml(r);
     expect(html).toContain('Table 3');
     expect(html).toContain('+35.0 %');
+    expect(html).toContain('12 trained models');
+    expect(html).not.toContain('14 trained models');
+    // Learning-curve axis, tables and caption: 30 % and 60 % of all 100 crystals, never 50 % / 100 % of the training part.
+    expect(html).toContain('Training data (share of all crystals)');
+    expect(html).toContain('Training data (% of all crystals)');
+    expect(html).toContain('Models trained on 30 %, 60 % of all 100 crystals');
+    expect(html).toMatch(/<td class="num">30 %<\/td>/);
+    expect(html).toMatch(/<td class="num">60 %<\/td>/);
+    expect(html).not.toMatch(/<td class="num">(50|100) %<\/td>/);
   });
 });

@@ -69,6 +69,29 @@ describe('IPC dispatcher', () => {
     expect(called).toBe(false);
   });
 
+  it.each([
+    ['project:open', 'dir', '/home/me/p', 'relative/p'],
+    ['project:rename', 'name', ' My project ', '   '],
+    ['dataset:remove', 'name', 'mp-25k', '../up'],
+    ['structures:list', 'dataset', 'sample', '.hidden'],
+    ['train:run', 'runId', 'run-1', 'run/1'],
+    ['screen:detail', 'screeningId', 'scr_2', 'a b'],
+    ['job:cancel', 'jobId', 'job-3', '../../etc'],
+    ['dataset:summary', 'dir', 'any folder', ''],
+  ])('%s takes exactly { %s } and passes the checked value on', async (channel, key, good, bad) => {
+    const seen: unknown[] = [];
+    const all = Object.fromEntries(INVOKE_CHANNELS.map((c) => [c, (arg: unknown) => (seen.push(arg), undefined)])) as unknown as Handlers;
+    const dispatch = createDispatcher(all);
+    expect((await dispatch(channel, { [key]: good })).ok).toBe(true);
+    expect(seen).toEqual([{ [key]: key === 'name' ? good.trim() : good }]);
+    for (const arg of [{ [key]: bad }, { [key]: good, extra: 1 }, {}, [good], null]) {
+      const res = await dispatch(channel, arg);
+      expect(res.ok, JSON.stringify(arg)).toBe(false);
+      if (!res.ok) expect(res.error.code).toBe('invalid-argument');
+    }
+    expect(seen).toHaveLength(1);
+  });
+
   it('turns a user-facing error into its code and message', async () => {
     const dispatch = createDispatcher(
       handlers({

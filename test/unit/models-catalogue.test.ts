@@ -12,7 +12,7 @@ import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../../
 import { saveTrainedModel } from '../../src-main/app/training-run';
 import { loadCatalogueScreeningModel, loadScreeningModel } from '../../src-main/app/screening-model';
 import { formatBytes, listModels, readModelCard, resolveModel, type CatalogueOptions } from '../../src-main/core/models';
-import { commandHelp, CommandFailure, parseCommandArgs, UsageError, type Command } from '../../src-main/cli/command';
+import { runCommand, type Command } from '../../src-main/cli/command';
 import { modelsCommand } from '../../src-main/cli/commands/models';
 import { createScreenCommand } from '../../src-main/cli/commands/screen';
 import { COMMANDS } from '../../src-main/cli/registry';
@@ -29,21 +29,11 @@ let home: string;
 let extra: string;
 let opts: CatalogueOptions;
 
+/** Runs a command object as `mtcgcnn <verb>` does (runCommand), capturing stdout and stderr. */
 async function run(cmd: Command, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), progress: () => {}, isTty: false };
-  let code: number;
-  try {
-    const args = parseCommandArgs(cmd, argv);
-    if (args.options.help) {
-      io.out(commandHelp(cmd));
-      code = 0;
-    } else code = await cmd.run(args, io);
-  } catch (e) {
-    code = e instanceof UsageError ? 2 : e instanceof CommandFailure ? e.exitCode : 1;
-    err.push(`error: ${(e as Error).message}`);
-  }
+  const code = await runCommand(cmd, argv, { out: (l) => out.push(l), err: (l) => err.push(l), progress: () => {}, isTty: false });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -285,16 +275,16 @@ describe('mtcgcnn screen without --model', () => {
       expect(r).toMatchObject({ code: 0, err: '' });
       const bad = await run(screen, DEMO, '--model', 'nope', '--out', path.join(work, 'never.csv'));
       expect(bad.code).toBe(1);
-      expect(bad.err).toMatch(/^error: cannot load the model nope: no model folder or catalogue model named "nope"/);
+      expect(bad.err).toMatch(/^mtcgcnn screen: error: cannot load the model nope: no model folder or catalogue model named "nope"/);
       const empty = await run(screen, DEMO, '--model', '', '--out', path.join(work, 'never.csv'));
-      expect(empty).toMatchObject({ code: 2, err: 'error: --model is empty (leave it out to use the shipped default model)' });
+      expect(empty).toMatchObject({ code: 2, err: 'mtcgcnn screen: error: --model is empty (leave it out to use the shipped default model)' });
     });
     const bare = path.join(work, 'bare3');
     fs.mkdirSync(path.join(bare, 'elements'), { recursive: true });
     await withEnv({ MTCGCNN_RESOURCES: bare, MTCGCNN_HOME: home }, async () => {
       const r = await run(screen, DEMO, '--out', path.join(work, 'never.csv'));
       expect(r.code).toBe(1);
-      expect(r.err).toBe(`error: no shipped model found in ${path.join(bare, 'models')}; pass --model DIR`);
+      expect(r.err).toBe(`mtcgcnn screen: error: no shipped model found in ${path.join(bare, 'models')}; pass --model DIR`);
       expect(fs.existsSync(path.join(work, 'never.csv'))).toBe(false);
     });
   });

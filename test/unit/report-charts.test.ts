@@ -111,12 +111,12 @@ describe('charts', () => {
       title: 'Band gap: test MAE',
       yName: 'MAE (eV)',
       series: [
-        { label: 'MT-CGCNN', points: [0.1, 0.5, 1].map((f) => ({ fraction: f, value: { n: 3, mean: 0.4 / f ** 0.3, std: 0.01 } })) },
-        { label: 'CGCNN', points: [0.1, 0.5, 1].map((f) => ({ fraction: f, value: { n: 1, mean: 0.45 / f ** 0.3, std: NaN } })) },
+        { label: 'MT-CGCNN', points: [0.2, 0.4, 0.6].map((f) => ({ fraction: f, value: { n: 3, mean: 0.4 / f ** 0.3, std: 0.01 } })) },
+        { label: 'CGCNN', points: [0.2, 0.4, 0.6].map((f) => ({ fraction: f, value: { n: 1, mean: 0.45 / f ** 0.3, std: NaN } })) },
       ],
     });
     expectStaticSvg(lc, 'lc');
-    for (const s of ['10 %', '50 %', '100 %', 'Training fraction', 'MT-CGCNN', 'CGCNN']) expect(lc).toContain(s);
+    for (const s of ['20 %', '40 %', '60 %', 'Training data (% of all crystals)', 'MT-CGCNN', 'CGCNN']) expect(lc).toContain(s);
     const h = histogramSvg({ id: 'h', title: 'T', xName: 'x (eV)', bins: { edges: [0, 1, 2], counts: [3, 4] } });
     expectStaticSvg(h, 'h');
   });

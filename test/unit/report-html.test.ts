@@ -151,4 +151,33 @@ describe('renderScreeningReportHtml', () => {
     expect(html).not.toContain(MALICIOUS_ID);
     expect(html).toContain('&lt;script&gt;');
   });
+
+  it('prints the second list of every property (the other end of the ranking) from the report model, in one rendering', () => {
+    const other = buildScreeningReport(9);
+    const withBoth = renderScreeningReportHtml({
+      ...report,
+      otherEnd: {
+        formation_energy_per_atom_eV: { rankBy: 'max', items: other.candidates.formation_energy_per_atom_eV.items.slice(0, 4) },
+        band_gap_eV: { rankBy: 'min', items: other.candidates.band_gap_eV.items.slice(0, 3) },
+      },
+    });
+    expectSelfContained(withBoth);
+    const section = (k: number) => {
+      const start = withBoth.indexOf(`<section class="major" id="property-${k}">`);
+      return withBoth.slice(start, withBoth.indexOf('</section>', start));
+    };
+    const fe = section(1);
+    const bg = section(2);
+    // Both ends in their property's section, the first list first; one caption (under the first list) covers both.
+    expect(fe.indexOf('Top 15 candidates: lowest predicted formation energy')).toBeGreaterThan(0);
+    expect(fe.indexOf('<div class="keep"><h3>Top 4 candidates: highest predicted formation energy')).toBeGreaterThan(fe.indexOf('lowest predicted'));
+    expect(bg.indexOf('Top 15 candidates: highest predicted band gap')).toBeGreaterThan(0);
+    expect(bg.indexOf('<div class="keep"><h3>Top 3 candidates: lowest predicted band gap')).toBeGreaterThan(bg.indexOf('highest predicted'));
+    for (const s of [fe, bg]) expect(s.match(/<table class="candidates">/g)).toHaveLength(2);
+    for (const s of [fe, bg]) expect(s.match(/<p class="caption">Ranked by/g)).toHaveLength(1);
+    const v = other.candidates.formation_energy_per_atom_eV.items[0];
+    expect(fe).toContain(`${formatSig(v.value)} ± ${formatSig(v.std!, 2)} eV/atom`);
+    // Without a second list the document is the plain one.
+    expect(html).not.toContain('<div class="keep"><h3>Top');
+  });
 });

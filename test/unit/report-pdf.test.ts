@@ -130,7 +130,7 @@ describe.skipIf(!chromium || !poppler)('printHtmlToPdf with the system Chromium'
     const exp = join(OUT, 'experiment-report.pdf');
     await printHtmlToPdf(renderExperimentReportHtml(buildExperimentReport()), exp);
     const t1 = pdfText(exp);
-    for (const label of ['Table 1', 'Table 2', 'Table 3', 'Improvement', 'Training fraction', 'Spearman', 'AUC', 'eV/atom']) expect(t1).toContain(label);
+    for (const label of ['Table 1', 'Table 2', 'Table 3', 'Improvement', 'Training data', 'Spearman', 'AUC', 'eV/atom']) expect(t1).toContain(label);
     expect(snapshot(exp, 'experiment-report').length).toBe(2);
 
     const scr = join(OUT, 'screening-report.pdf');

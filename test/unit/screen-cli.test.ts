@@ -2,30 +2,17 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandHelp, CommandFailure, parseCommandArgs, UsageError, type Command } from '../../src-main/cli/command';
+import { runCommand, type Command } from '../../src-main/cli/command';
 import { createScreenCommand, formatScreenProgress, screenCommand } from '../../src-main/cli/commands/screen';
 import { mergeCommand } from '../../src-main/cli/commands/merge';
 import { slurmCommand } from '../../src-main/cli/commands/slurm';
 import { compositionModel, makeFixture, readRows, tempDir, type FixtureInfo } from '../fixtures/screen/helpers';
 
-/** Runs a command object the way runCli does (the registry wiring is the lead's). */
+/** Runs a command object as `mtcgcnn <verb>` does (runCommand), capturing stdout and stderr. */
 async function run(cmd: Command, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), progress: () => {}, isTty: false };
-  let code: number;
-  try {
-    const args = parseCommandArgs(cmd, argv);
-    if (args.options.help) {
-      io.out(commandHelp(cmd));
-      code = 0;
-    } else code = await cmd.run(args, io);
-  } catch (e) {
-    if (e instanceof UsageError) code = 2;
-    else if (e instanceof CommandFailure) code = e.exitCode;
-    else code = 1;
-    err.push(`error: ${(e as Error).message}`);
-  }
+  const code = await runCommand(cmd, argv, { out: (l) => out.push(l), err: (l) => err.push(l), progress: () => {}, isTty: false });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -172,10 +159,17 @@ describe('mtcgcnn slurm', () => {
   it('quotes odd paths and validates Slurm values', async () => {
     const odd = path.join(work, "it's a dir");
     fs.mkdirSync(odd);
-    const r = await run(slurmCommand, odd, '--model', odd, '--out-dir', path.join(work, 'run2'), '--shards', '2', '--mtcgcnn', 'node /opt/mtcgcnn/cli.js');
+    const oddModel = path.join(work, "it's a model");
+    fs.mkdirSync(oddModel);
+    fs.writeFileSync(path.join(oddModel, 'model.json'), '{}');
+    const r = await run(slurmCommand, odd, '--model', oddModel, '--out-dir', path.join(work, 'run2'), '--shards', '2', '--mtcgcnn', 'node /opt/mtcgcnn/cli.js');
     expect(r.code).toBe(0);
     const script = fs.readFileSync(path.join(work, 'run2', 'screen.sbatch'), 'utf8');
-    expect(script).toContain(`node /opt/mtcgcnn/cli.js screen '${odd.replace("'", `'\\''`)}' --model`);
+    expect(script).toContain(`node /opt/mtcgcnn/cli.js screen '${odd.replace("'", `'\\''`)}' --model '${oddModel.replace("'", `'\\''`)}' --out`);
+    // A folder here that is not a model bundle is refused, as screen would on every node.
+    const notModel = await run(slurmCommand, odd, '--model', odd, '--out-dir', path.join(work, 'run4'), '--shards', '2');
+    expect(notModel.code).toBe(1);
+    expect(notModel.err).toMatch(/is not a model bundle \(no model\.json\)/);
     expect(script).not.toContain('#SBATCH --partition');
     for (const bad of [['--time', '2h'], ['--mem', 'lots'], ['--partition', 'a b'], ['--shards', '0'], ['--cpus-per-task', '0']]) {
       const x = await run(slurmCommand, fx.dir, '--model', 'M', '--out-dir', path.join(work, 'run3'), '--shards', '2', ...bad);

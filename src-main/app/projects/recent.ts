@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { RecentProject } from '../../ipc/contract';
 import { readJson, writeJsonAtomic } from '../fs-util';
-import { studioHome } from '../paths';
+import { studioHome } from '../../core/studio-home';
 import { PROJECT_FILE } from './manifests';
 
 export const RECENT_FILE = 'recent-projects.json';

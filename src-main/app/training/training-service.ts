@@ -19,7 +19,7 @@ import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } fr
 import { UserFacingError } from '../../ipc/dispatcher';
 import { isFile, JsonFileError, readJson, timestampId, writeJsonAtomic } from '../fs-util';
 import type { JobManager } from '../jobs';
-import { graphCacheDir } from '../paths';
+import { graphCacheDir } from '../../core/studio-home';
 import { countedProgress } from '../progress';
 import { currentOwner } from '../session';
 import { readTrainingRun, saveTrainedModel } from '../training-run';

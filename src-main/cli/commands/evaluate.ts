@@ -6,8 +6,9 @@ import { evaluatePredictions } from '../../core/metrics/summary';
 import { Predictor } from '../../core/model/predictor';
 import { csvLine } from '../../core/screen/csv-writer';
 import { writeFileAtomic } from '../../core/train/checkpoint';
-import { graphCacheDir } from '../../app/paths';
+import { graphCacheDir } from '../../core/studio-home';
 import { formatMetricsTable } from '../metrics-table';
+import { modelOptionSpec, resolveModelOption } from '../model-option';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
@@ -15,17 +16,18 @@ export const evaluateCommand: Command = {
   positionals: 'DATASET_DIR',
   arity: [1, 1],
   options: {
-    model: { type: 'string', valueName: 'MODEL_DIR', description: 'model bundle folder (required)' },
+    model: modelOptionSpec('model folder'),
     out: { type: 'string', valueName: 'metrics.json', description: 'where to write the metrics (required)' },
     predictions: { type: 'string', valueName: 'preds.csv', description: 'also write per-crystal true and predicted values' },
   },
-  details: `The model's tasks are matched to the dataset's columns by name. metrics.json:
+  details: `Without --model the shipped default model is evaluated (mtcgcnn models lists it and the models you trained or
+installed; --model also takes their names). The model's tasks are matched to the dataset's columns by name. metrics.json:
 {"tasks": {"<column>": {"n", "mae", "rmse", "r2", "spearman", "unit", and for a band-gap task "roc_auc",
 "threshold", "confusion": {"tp", "fp", "tn", "fn"}}}, "average_mae", "model", "dataset"}.`,
   async run(args, io) {
     const dir = path.resolve(args.positionals[0]);
-    const modelDir = path.resolve(requiredString(args, 'model'));
     const outFile = path.resolve(requiredString(args, 'out'));
+    const modelDir = resolveModelOption(args, io).dir;
     const predictor = await Predictor.load(modelDir).catch((e: unknown) => {
       throw new CommandFailure(e instanceof Error ? e.message : String(e));
     });

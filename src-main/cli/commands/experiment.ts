@@ -32,7 +32,7 @@ import {
   type JobRecord,
   type Trainer,
 } from '../../core/experiment';
-import { graphCacheDir } from '../../app/paths';
+import { graphCacheDir } from '../../core/studio-home';
 import { APP_VERSION } from '../../app/version';
 
 const PRESET_NAMES = Object.keys(PRESETS) as (keyof typeof PRESETS & string)[];

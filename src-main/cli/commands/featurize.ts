@@ -9,7 +9,7 @@ import { ElementFeatureTable } from '../../core/features';
 import { DEFAULT_GRAPH_SETTINGS, type CrystalGraph, type GraphSettings } from '../../core/graph/crystal-graph';
 import { elementSymbol } from '../../core/crystal/elements';
 import { featurizeDataset } from '../../core/featurize/featurize-dataset';
-import { graphCacheDir } from '../../app/paths';
+import { graphCacheDir } from '../../core/studio-home';
 
 export const featurizeCommand: Command = {
   name: 'featurize',

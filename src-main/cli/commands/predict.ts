@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from '../command';
-import { CommandFailure, booleanOption, requiredString } from '../command';
+import { CommandFailure, booleanOption } from '../command';
+import { modelOptionSpec, resolveModelOption } from '../model-option';
 import { readStructureFileSync } from '../../core/io';
 import { buildCrystalGraph } from '../../core/graph/build-graph';
 import type { CrystalGraph } from '../../core/graph/crystal-graph';
@@ -9,16 +10,21 @@ import { describeError } from '../../core/featurize/featurize-chunk';
 
 export const predictCommand: Command = {
   name: 'predict',
-  summary: 'Predict the properties of a few structure files (CIF, POSCAR, extended XYZ) with a model bundle.',
+  summary: 'Predict the properties of a few structure files (CIF, POSCAR, extended XYZ) with a trained model.',
   positionals: 'FILE...',
   arity: [1, Infinity],
   options: {
-    model: { type: 'string', valueName: 'MODEL_DIR', description: 'model bundle folder (required)' },
+    model: modelOptionSpec('model folder'),
     json: { type: 'boolean', description: 'print JSON instead of a table' },
   },
-  details: 'For folders of thousands of files use `mtcgcnn screen`, which streams, runs in parallel and resumes.',
+  details: `Without --model the shipped default model is used (mtcgcnn models lists it and the models you trained or
+installed; --model also takes their names). For folders of thousands of files use \`mtcgcnn screen\`, which
+streams, runs in parallel and resumes.
+Examples: mtcgcnn predict a.cif b.vasp
+          mtcgcnn predict a.cif --model models/e1 --json`,
   async run(args, io) {
-    const predictor = await Predictor.load(path.resolve(requiredString(args, 'model'))).catch((e: unknown) => {
+    const model = resolveModelOption(args, io);
+    const predictor = await Predictor.load(model.dir).catch((e: unknown) => {
       throw new CommandFailure(e instanceof Error ? e.message : String(e));
     });
     const rows: { file: string; id: string; formula?: string; atoms?: number; graph?: CrystalGraph; error?: string }[] = [];

@@ -2,11 +2,11 @@ import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command';
 import { CommandFailure, numberOption, stringOption, UsageError } from '../command';
-import { NoChromiumError, printHtmlToPdf, renderExperimentReportHtml, renderRunReportHtml } from '../../core/report';
+import { NoChromiumError, printHtmlToPdf, renderExperimentReportHtml, renderRunReportHtml, renderScreeningReportHtml } from '../../core/report';
 import { experimentReport, isExperimentDir, readResultsJson } from '../../core/experiment';
 import { buildRunReport } from '../../app/run-report';
-import { buildScreeningReport, renderScreeningReportDocument } from '../../app/screening-report';
-import { resolveModel } from '../../core/models';
+import { buildScreeningReport } from '../../app/screening-report';
+import { modelArgument, resolveModelArgument } from '../model-option';
 
 type ReportKind = 'run' | 'experiment' | 'screening';
 
@@ -43,9 +43,8 @@ Examples: mtcgcnn report models/e1 --out e1-report.pdf
       throw new CommandFailure(`${target} does not exist`);
     }
     const kind: ReportKind = isFile ? 'screening' : isExperimentDir(target) ? 'experiment' : 'run';
-    const model = stringOption(args, 'model');
+    const model = modelArgument(args);
     if (kind !== 'screening' && model !== undefined) throw new UsageError('--model goes with a screening CSV, not with a folder');
-    if (model !== undefined && model.trim() === '') throw new UsageError('--model is empty (leave it out to use the shipped default model)');
     const top = numberOption(args, 'top', 10, { min: 1, max: 1000, integer: true });
 
     const out = stringOption(args, 'out');
@@ -65,10 +64,9 @@ Examples: mtcgcnn report models/e1 --out e1-report.pdf
     try {
       if (kind === 'screening') {
         const sourceDir = stringOption(args, 'source-dir');
-        const resolved = resolveModel(model);
-        if (model === undefined) io.err(`using the shipped default model ${resolved.name} (${resolved.dir}); --model names the model that screened ${path.basename(target)}`);
+        const resolved = resolveModelArgument(model, io, { hint: `--model names the model that screened ${path.basename(target)}` });
         const built = await buildScreeningReport(target, resolved.dir, { title, top, ...(sourceDir ? { sourceDir: path.resolve(sourceDir) } : {}) });
-        doc = renderScreeningReportDocument(built);
+        doc = renderScreeningReportHtml(built.report);
         const c = built.report.counts;
         io.err(`${c.screened} rows: ${built.predicted} predicted, ${c.failed} failed, ${c.outOfDomain} out of domain`);
       } else if (kind === 'experiment') {

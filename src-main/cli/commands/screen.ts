@@ -7,20 +7,15 @@
 import type { Command, CommandIo } from '../command';
 import { booleanOption, choiceOption, CommandFailure, numberOption, requiredString, stringOption, UsageError } from '../command';
 import { formatSeconds } from '../progress';
+import { modelArgument, modelOptionSpec, resolveModelArgument, type ModelResolver } from '../model-option';
 import { parseShard, screenFolder, ScreenError, type ScreeningModel, type ScreenProgress, type ShardSpec } from '../../core/screen';
-
-/** What a --model value (or its absence) resolves to. */
-export interface ResolvedScreeningModel {
-  dir: string;
-  name: string;
-}
 
 /**
  * Loads a trained model folder as a ScreeningModel (throws with a one-line reason). With `resolveModel`, --model
  * may be a catalogue name or left out (the shipped default); without it, --model must be a folder.
  */
 export type ScreeningModelLoader = ((modelDir: string) => Promise<ScreeningModel>) & {
-  resolveModel?: (nameOrDir: string | undefined) => ResolvedScreeningModel;
+  resolveModel?: ModelResolver;
 };
 
 /** Exit code when some files could not be screened (the run itself completed). */
@@ -48,14 +43,7 @@ export function createScreenCommand(loadModel: ScreeningModelLoader = notWired):
     positionals: 'CIF_DIR',
     arity: [1, 1],
     options: {
-      model: {
-        type: 'string',
-        valueName: 'MODEL',
-        description: loadModel.resolveModel
-          ? 'trained model folder, or the name of an installed model (see mtcgcnn models)'
-          : 'trained model folder (required)',
-        ...(loadModel.resolveModel ? { default: 'the shipped default model' } : {}),
-      },
+      model: loadModel.resolveModel ? modelOptionSpec() : { type: 'string', valueName: 'MODEL', description: 'trained model folder (required)' },
       out: { type: 'string', valueName: 'FILE', description: 'CSV to write (required)' },
       recursive: { type: 'boolean', short: 'r', description: 'also screen subfolders' },
       shard: { type: 'string', valueName: 'I/N', description: 'screen only shard I of N (1-based; by a hash of the relative path)' },
@@ -90,8 +78,7 @@ Examples: mtcgcnn screen ./candidates --out hits.csv --recursive
           mtcgcnn screen ./candidates --model ./models/mt --out hits.csv`,
     async run(args, io) {
       const inputDir = args.positionals[0];
-      const modelArg = loadModel.resolveModel ? stringOption(args, 'model') : requiredString(args, 'model');
-      if (modelArg !== undefined && modelArg.trim() === '') throw new UsageError('--model is empty (leave it out to use the shipped default model)');
+      const modelArg = modelArgument(args) ?? (loadModel.resolveModel ? undefined : requiredString(args, 'model'));
       const outPath = requiredString(args, 'out');
       let shard: ShardSpec | undefined;
       const shardText = stringOption(args, 'shard');
@@ -110,17 +97,7 @@ Examples: mtcgcnn screen ./candidates --out hits.csv --recursive
       const chunkSize = numberOption(args, 'chunk-size', 64, { min: 1, max: 100_000, integer: true });
       const partialOccupancy = choiceOption(args, 'partial-occupancy', ['refuse', 'majority'] as const, 'refuse');
 
-      let modelDir: string;
-      if (loadModel.resolveModel) {
-        try {
-          const resolved = loadModel.resolveModel(modelArg);
-          modelDir = resolved.dir;
-          if (modelArg === undefined) io.err(`using the shipped default model ${resolved.name} (${resolved.dir}); --model chooses another`);
-        } catch (err) {
-          const reason = (err as Error).message.split('\n')[0];
-          throw new CommandFailure(modelArg === undefined ? reason : `cannot load the model ${modelArg}: ${reason}`);
-        }
-      } else modelDir = modelArg!;
+      const modelDir = loadModel.resolveModel ? resolveModelArgument(modelArg, io, { resolve: loadModel.resolveModel }).dir : modelArg!;
 
       let model: ScreeningModel;
       try {

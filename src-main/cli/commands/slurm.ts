@@ -1,8 +1,9 @@
-/** `mtcgcnn slurm CIF_DIR --model MODEL_DIR --out-dir DIR --shards N`: write a Slurm job-array script. */
+/** `mtcgcnn slurm CIF_DIR [--model MODEL] --out-dir DIR --shards N`: write a Slurm job-array script. */
 import fs from 'node:fs';
 import type { Command } from '../command';
 import { booleanOption, choiceOption, numberOption, requiredString, stringOption, UsageError } from '../command';
 import { DEFAULT_SLURM, mergeCommand, slurmPaths, slurmScript, type SlurmOptions } from '../../core/screen';
+import { resolveClusterModelOption } from '../model-option';
 
 export const slurmCommand: Command = {
   name: 'slurm',
@@ -10,7 +11,12 @@ export const slurmCommand: Command = {
   positionals: 'CIF_DIR',
   arity: [1, 1],
   options: {
-    model: { type: 'string', valueName: 'MODEL_DIR', description: 'trained model folder (required)' },
+    model: {
+      type: 'string',
+      valueName: 'MODEL',
+      description: 'trained model folder (here or on the cluster), or the name of an installed model (see mtcgcnn models)',
+      default: 'the shipped default model',
+    },
     'out-dir': { type: 'string', valueName: 'DIR', description: 'folder for the script, the shard CSVs and the logs (required)' },
     shards: { type: 'string', valueName: 'N', description: 'number of array tasks (required)' },
     recursive: { type: 'boolean', short: 'r', description: 'also screen subfolders' },
@@ -27,14 +33,18 @@ export const slurmCommand: Command = {
 Writes DIR/screen.sbatch and creates DIR/logs. Task i runs
   mtcgcnn screen CIF_DIR --model MODEL_DIR --out DIR/shard-i.csv --shard i/N --resume
 so re-submitting the script continues unfinished shards. When all tasks are done:
-  mtcgcnn merge DIR/shard-*.csv --out DIR/all.csv`,
+  mtcgcnn merge DIR/shard-*.csv --out DIR/all.csv
+MODEL_DIR is --model resolved as screen does: an installed model's name or, without --model, the shipped default
+model become their folder here, which the cluster nodes must see; a folder that does not exist here is written as
+given (a path on the cluster).`,
   async run(args, io) {
     const shards = numberOption(args, 'shards', NaN, { min: 1, max: 1_000_000, integer: true });
     if (Number.isNaN(shards)) throw new UsageError('--shards is required');
     const partialOccupancy = choiceOption(args, 'partial-occupancy', ['refuse', 'majority'] as const, 'refuse');
+    const modelDir = resolveClusterModelOption(args, io);
     const opts: SlurmOptions = {
       inputDir: args.positionals[0],
-      modelDir: requiredString(args, 'model'),
+      modelDir,
       outDir: requiredString(args, 'out-dir'),
       shards,
       recursive: booleanOption(args, 'recursive'),
@@ -54,9 +64,7 @@ so re-submitting the script continues unfinished shards. When all tasks are done
     }
     const p = slurmPaths(opts);
     if (fs.existsSync(p.script) && !booleanOption(args, 'force')) throw new UsageError(`${p.script} already exists: use --force to overwrite it`);
-    for (const [what, dir] of [['CIF_DIR', opts.inputDir], ['MODEL_DIR', opts.modelDir]] as const) {
-      if (!fs.existsSync(dir)) io.err(`warning: ${what} ${dir} does not exist here (fine if it exists on the cluster nodes)`);
-    }
+    if (!fs.existsSync(opts.inputDir)) io.err(`warning: CIF_DIR ${opts.inputDir} does not exist here (fine if it exists on the cluster nodes)`);
     if (shards > 1000) io.err('warning: many clusters limit job arrays to 1000 tasks (MaxArraySize); check yours');
     fs.mkdirSync(p.logs, { recursive: true });
     fs.writeFileSync(p.script, script, { mode: 0o755 });

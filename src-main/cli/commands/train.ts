@@ -9,7 +9,7 @@ import { DEFAULT_MODEL_CONFIG } from '../../core/model/config';
 import { trainModel, type TrainOptions, type TrainProgress } from '../../core/train';
 import type { LossWeightingSpec } from '../../core/train/loss';
 import { saveTrainedModel } from '../../app/training-run';
-import { graphCacheDir } from '../../app/paths';
+import { graphCacheDir } from '../../core/studio-home';
 import { formatMetricsTable } from '../metrics-table';
 
 export const trainCommand: Command = {

@@ -26,7 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { type KernelMemory, kernelMemory } from './kernel-util';
+import { type KernelMemory, kernelMemory, replaceKernel, softplus } from './kernel-util';
 import { type SimdEdgeKernels, type WasmMemoryLike, WasmJs, instantiateSimdKernels } from './simd-kernels';
 
 export const EDGE_FORWARD = 'CgcnnEdgeForward';
@@ -400,8 +400,7 @@ function edgeInfer(backendName: 'wasm' | 'cpu'): KernelFunc {
           const yf = av[ib + k] + av[jb + k] + bd[eb + k] + bi[k];
           const yc = av[ib + F + k] + av[jb + F + k] + bd[eb + F + k] + bi[F + k];
           const sig = 1 / (1 + Math.exp(-yf));
-          const sp = yc > 0 ? yc + Math.log1p(Math.exp(-yc)) : Math.log1p(Math.exp(yc));
-          S[sb + k] += sig * sp;
+          S[sb + k] += sig * softplus(yc);
         }
       }
     }
@@ -420,10 +419,7 @@ export function registerFusedKernels(backendName: 'wasm' | 'cpu'): void {
     [EDGE_BACKWARD, edgeBackward(backendName)],
     [EDGE_INFER, edgeInfer(backendName)],
   ];
-  for (const [kernelName, kernelFunc] of regs) {
-    if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
-    tf.registerKernel({ kernelName, backendName, kernelFunc });
-  }
+  for (const [kernelName, kernelFunc] of regs) replaceKernel({ kernelName, backendName, kernelFunc });
 }
 
 /** True when the fused edge kernels exist for the active backend. */

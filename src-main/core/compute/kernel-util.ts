@@ -6,7 +6,7 @@
  * cpu:  tensors are plain typed arrays in backend.data.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DataType, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
@@ -28,6 +28,8 @@ export interface KernelMemory {
   /** A live view (wasm: valid until the next allocation). */
   f32(t: TensorInfo): Float32Array;
   i32(t: TensorInfo): Int32Array;
+  /** f32 or i32 by the tensor's dtype (for kernels that accept both). */
+  view(t: TensorInfo): Float32Array | Int32Array;
   /** Frees an intermediate TensorInfo created by this kernel. */
   free(t: TensorInfo): void;
 }
@@ -44,6 +46,7 @@ export function kernelMemory(backend: KernelBackend, backendName: 'wasm' | 'cpu'
       },
       f32: (t) => be.typedArrayFromHeap(t) as Float32Array,
       i32: (t) => be.typedArrayFromHeap(t) as Int32Array,
+      view: (t) => be.typedArrayFromHeap(t) as Float32Array | Int32Array,
       free: (t) => {
         be.disposeData(t.dataId);
       },
@@ -59,8 +62,20 @@ export function kernelMemory(backend: KernelBackend, backendName: 'wasm' | 'cpu'
     },
     f32: (t) => be.data.get(t.dataId).values as Float32Array,
     i32: (t) => be.data.get(t.dataId).values as Int32Array,
+    view: (t) => be.data.get(t.dataId).values as Float32Array | Int32Array,
     free: (t) => {
       be.disposeData(t.dataId);
     },
   };
+}
+
+/** Registers `config`, replacing a kernel of the same name and backend (tfjs refuses to register twice). */
+export function replaceKernel(config: KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel(config);
+}
+
+/** softplus(y) = log(1 + e^y), without overflow for large |y| (the JS fallback of the SIMD kernels). */
+export function softplus(y: number): number {
+  return y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y));
 }

@@ -12,15 +12,20 @@
  * registerKernelFixes(backendName) is idempotent and is called by backend.ts after the backend is set.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { kernelMemory } from './kernel-util';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { kernelMemory, replaceKernel, softplus } from './kernel-util';
 import { registerFusedKernels, simdForBackend, wasmPtr } from './fused-kernels';
 
 const registered = new Set<string>();
 
-function replaceKernel(config: KernelConfig): void {
-  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
-  tf.registerKernel(config);
+/**
+ * Replaces the wasm kernel `name` (when the backend has one) with `make(original)`; the original's setup and
+ * dispose functions are kept, and the new function falls back to the original for the cases it does not cover.
+ */
+function wrapWasmKernel(name: string, make: (original: KernelFunc) => KernelFunc): void {
+  const orig = tf.getKernel(name, 'wasm');
+  if (!orig) return;
+  replaceKernel({ ...orig, kernelFunc: make(orig.kernelFunc) });
 }
 
 function segmentSumKernel(backendName: 'wasm' | 'cpu', fallback?: KernelFunc): KernelFunc {
@@ -41,8 +46,8 @@ function segmentSumKernel(backendName: 'wasm' | 'cpu', fallback?: KernelFunc): K
     const innerShape = x.shape.slice(ids.shape.length);
     const mem = kernelMemory(backend as tf.KernelBackend, backendName);
     const out = mem.alloc([numSegments, ...innerShape], x.dtype);
-    const o = x.dtype === 'int32' ? mem.i32(out) : mem.f32(out);
-    const xv = x.dtype === 'int32' ? mem.i32(x) : mem.f32(x);
+    const o = mem.view(out);
+    const xv = mem.view(x);
     const iv = mem.i32(ids);
     o.fill(0);
     for (let r = 0; r < idCount; r++) {
@@ -57,10 +62,8 @@ function segmentSumKernel(backendName: 'wasm' | 'cpu', fallback?: KernelFunc): K
 }
 
 function wasmMatMulFix(): void {
-  const orig = tf.getKernel('BatchMatMul', 'wasm');
   const transposeK = tf.getKernel('Transpose', 'wasm');
-  if (!orig || !transposeK) return;
-  const origFunc = orig.kernelFunc;
+  if (!transposeK) return;
   const swap = (t: TensorInfo, backend: tf.KernelBackend): TensorInfo => {
     const r = t.shape.length;
     const perm = [...Array(r).keys()];
@@ -68,62 +71,50 @@ function wasmMatMulFix(): void {
     perm[r - 2] = r - 1;
     return transposeK.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as TensorInfo;
   };
-  replaceKernel({
-    kernelName: 'BatchMatMul',
-    backendName: 'wasm',
-    setupFunc: orig.setupFunc,
-    disposeFunc: orig.disposeFunc,
-    kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args;
-      const { transposeA, transposeB } = attrs as { transposeA?: boolean; transposeB?: boolean };
-      if (!transposeA && !transposeB) return origFunc(args);
-      const a = inputs.a as TensorInfo;
-      const b = inputs.b as TensorInfo;
-      const be = backend as tf.KernelBackend;
-      const a2 = transposeA ? swap(a, be) : a;
-      const b2 = transposeB ? swap(b, be) : b;
-      const out = origFunc({
-        inputs: { a: a2, b: b2 },
-        backend,
-        attrs: { ...(attrs as object), transposeA: false, transposeB: false },
-      });
-      if (a2 !== a) be.disposeData(a2.dataId);
-      if (b2 !== b) be.disposeData(b2.dataId);
-      return out;
-    },
+  wrapWasmKernel('BatchMatMul', (origFunc) => (args) => {
+    const { inputs, backend, attrs } = args;
+    const { transposeA, transposeB } = attrs as { transposeA?: boolean; transposeB?: boolean };
+    if (!transposeA && !transposeB) return origFunc(args);
+    const a = inputs.a as TensorInfo;
+    const b = inputs.b as TensorInfo;
+    const be = backend as tf.KernelBackend;
+    const a2 = transposeA ? swap(a, be) : a;
+    const b2 = transposeB ? swap(b, be) : b;
+    const out = origFunc({
+      inputs: { a: a2, b: b2 },
+      backend,
+      attrs: { ...(attrs as object), transposeA: false, transposeB: false },
+    });
+    if (a2 !== a) be.disposeData(a2.dataId);
+    if (b2 !== b) be.disposeData(b2.dataId);
+    return out;
   });
 }
 
 /** GatherV2 on axis 0 without batch dims as row copies (wasm's generic gather costs ~90 ns per element). */
 function wasmGatherFix(): void {
-  const orig = tf.getKernel('GatherV2', 'wasm');
-  if (!orig) return;
-  const origFunc = orig.kernelFunc;
-  replaceKernel({
-    ...orig,
-    kernelFunc: (args) => {
-      const { x, indices } = args.inputs as Record<string, TensorInfo>;
-      const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
-      const ax = axis < 0 ? axis + x.shape.length : axis;
-      if (ax !== 0 || batchDims !== 0 || (x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32') {
-        return origFunc(args);
-      }
-      const mem = kernelMemory(args.backend as tf.KernelBackend, 'wasm');
-      const n = tf.util.sizeFromShape(indices.shape);
-      const rows = x.shape[0];
-      const row = rows === 0 ? 0 : tf.util.sizeFromShape(x.shape) / rows;
-      const out = mem.alloc([...indices.shape, ...x.shape.slice(1)], x.dtype);
-      const xv = x.dtype === 'int32' ? mem.i32(x) : mem.f32(x);
-      const ov = x.dtype === 'int32' ? mem.i32(out) : mem.f32(out);
-      const iv = mem.i32(indices);
-      for (let k = 0; k < n; k++) {
-        const r = iv[k];
-        if (r < 0 || r >= rows) throw new Error(`GatherV2: index ${r} out of range [0, ${rows})`);
-        if (row === 1) ov[k] = xv[r];
-        else ov.set(xv.subarray(r * row, r * row + row), k * row);
-      }
-      return out;
-    },
+  wrapWasmKernel('GatherV2', (origFunc) => (args) => {
+    const { x, indices } = args.inputs as Record<string, TensorInfo>;
+    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+    const ax = axis < 0 ? axis + x.shape.length : axis;
+    if (ax !== 0 || batchDims !== 0 || (x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32') {
+      return origFunc(args);
+    }
+    const mem = kernelMemory(args.backend as tf.KernelBackend, 'wasm');
+    const n = tf.util.sizeFromShape(indices.shape);
+    const rows = x.shape[0];
+    const row = rows === 0 ? 0 : tf.util.sizeFromShape(x.shape) / rows;
+    const out = mem.alloc([...indices.shape, ...x.shape.slice(1)], x.dtype);
+    const xv = mem.view(x);
+    const ov = mem.view(out);
+    const iv = mem.i32(indices);
+    for (let k = 0; k < n; k++) {
+      const r = iv[k];
+      if (r < 0 || r >= rows) throw new Error(`GatherV2: index ${r} out of range [0, ${rows})`);
+      if (row === 1) ov[k] = xv[r];
+      else ov.set(xv.subarray(r * row, r * row + row), k * row);
+    }
+    return out;
   });
 }
 
@@ -140,8 +131,8 @@ function tileKernel(backendName: 'wasm' | 'cpu', fallback?: KernelFunc): KernelF
     const mem = kernelMemory(backend as tf.KernelBackend, backendName);
     const outShape = x.shape.map((d, i) => d * reps[i]);
     const out = mem.alloc(outShape, x.dtype);
-    const xv = x.dtype === 'int32' ? mem.i32(x) : mem.f32(x);
-    const ov = x.dtype === 'int32' ? mem.i32(out) : mem.f32(out);
+    const xv = mem.view(x);
+    const ov = mem.view(out);
     const rank = x.shape.length;
     if (rank === 0 || ov.length === 0) {
       if (ov.length) ov[0] = xv[0];
@@ -175,33 +166,24 @@ function tileKernel(backendName: 'wasm' | 'cpu', fallback?: KernelFunc): KernelF
 
 /** Softplus with the SIMD kernel (tfjs wasm's costs ~23 ns per element). */
 function wasmSoftplusFix(): void {
-  const orig = tf.getKernel('Softplus', 'wasm');
-  if (!orig) return;
-  const origFunc = orig.kernelFunc;
-  replaceKernel({
-    ...orig,
-    kernelFunc: (args) => {
-      const x = (args.inputs as Record<string, TensorInfo>).x;
-      const backend = args.backend as tf.KernelBackend;
-      const simd = x.dtype === 'float32' ? simdForBackend(backend) : null;
-      if (!simd) return origFunc(args);
-      const mem = kernelMemory(backend, 'wasm');
-      const out = mem.alloc(x.shape, 'float32');
-      const n = tf.util.sizeFromShape(x.shape);
-      const n4 = n & ~3;
-      const px = wasmPtr(backend, x);
-      const po = wasmPtr(backend, out);
-      if (n4 > 0) simd.softplus(px, po, n4);
-      if (n4 < n) {
-        const xv = mem.f32(x);
-        const ov = mem.f32(out);
-        for (let i = n4; i < n; i++) {
-          const y = xv[i];
-          ov[i] = y > 0 ? y + Math.log1p(Math.exp(-y)) : Math.log1p(Math.exp(y));
-        }
-      }
-      return out;
-    },
+  wrapWasmKernel('Softplus', (origFunc) => (args) => {
+    const x = (args.inputs as Record<string, TensorInfo>).x;
+    const backend = args.backend as tf.KernelBackend;
+    const simd = x.dtype === 'float32' ? simdForBackend(backend) : null;
+    if (!simd) return origFunc(args);
+    const mem = kernelMemory(backend, 'wasm');
+    const out = mem.alloc(x.shape, 'float32');
+    const n = tf.util.sizeFromShape(x.shape);
+    const n4 = n & ~3;
+    const px = wasmPtr(backend, x);
+    const po = wasmPtr(backend, out);
+    if (n4 > 0) simd.softplus(px, po, n4);
+    if (n4 < n) {
+      const xv = mem.f32(x);
+      const ov = mem.f32(out);
+      for (let i = n4; i < n; i++) ov[i] = softplus(xv[i]);
+    }
+    return out;
   });
 }
 
@@ -211,17 +193,11 @@ function wasmSoftplusFix(): void {
  * into its inputs). Saves a full copy of every saved activation in a training step.
  */
 function wasmIdentityFix(): void {
-  const orig = tf.getKernel('Identity', 'wasm');
-  if (!orig) return;
-  const origFunc = orig.kernelFunc;
-  replaceKernel({
-    ...orig,
-    kernelFunc: (args) => {
-      const x = (args.inputs as Record<string, TensorInfo>).x;
-      if (x.dtype === 'string') return origFunc(args);
-      (args.backend as tf.KernelBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
-    },
+  wrapWasmKernel('Identity', (origFunc) => (args) => {
+    const x = (args.inputs as Record<string, TensorInfo>).x;
+    if (x.dtype === 'string') return origFunc(args);
+    (args.backend as tf.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
   });
 }
 

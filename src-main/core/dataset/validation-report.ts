@@ -7,8 +7,8 @@
  * The report is plain JSON (no typed arrays), so it can cross IPC and be saved as is.
  */
 import { ELEMENT_SYMBOLS } from '../crystal/elements';
-import type { IdPropDuplicate, IdPropIssue } from './id-prop';
 import type { DatasetEntry, DatasetScan, DatasetTask } from './dataset-folder';
+import type { BadFile, Histogram, LabelStats, ValidationFindings } from './validation-types';
 
 export type StructureParseOutcome =
   | {
@@ -43,75 +43,11 @@ export interface ValidateOptions {
   signal?: AbortSignal;
 }
 
-export interface Histogram {
-  /** bins + 1 ascending edges; the last bin includes its upper edge. */
-  edges: number[];
-  counts: number[];
-}
+export type { BadFile, Histogram, LabelStats, ValidationFindings } from './validation-types';
 
-export interface LabelStats {
-  task: string;
-  unit: string;
-  /** Usable crystals with a value. */
-  n: number;
-  /** Usable crystals without a value (NaN). */
-  missing: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  /** Sample standard deviation (n - 1 denominator; 0 for n = 1). */
-  std: number | null;
-  median: number | null;
-  histogram: Histogram | null;
-}
-
-export interface BadFile {
-  id: string;
-  file: string;
-  reason: string;
-}
-
-export interface ValidationReport {
+export interface ValidationReport extends ValidationFindings {
   dir: string;
   tasks: DatasetTask[];
-  counts: {
-    /** Non-blank CSV data rows (valid or not). */
-    csvRows: number;
-    /** CSV rows that parsed (after dropping malformed rows and repeated ids). */
-    validRows: number;
-    /** Structure files in the folder. */
-    structureFiles: number;
-    /** CSV rows with a structure file. */
-    entries: number;
-    /** Entries whose structure parsed. */
-    parsed: number;
-    /** Entries that parsed and whose elements all have features: what training sees. */
-    usable: number;
-    badFiles: number;
-    missingFiles: number;
-    orphanFiles: number;
-    duplicateIds: number;
-    csvIssues: number;
-    /** Per task: usable crystals with a value / without one. */
-    labelledPerTask: Record<string, number>;
-    missingPerTask: Record<string, number>;
-  };
-  badFiles: BadFile[];
-  missingFiles: string[];
-  orphanFiles: string[];
-  csvIssues: IdPropIssue[];
-  duplicateIds: IdPropDuplicate[];
-  /** Elements found in parsed structures that the feature table lacks, with how many crystals contain them. */
-  unsupportedElements: { z: number; symbol: string; crystals: number }[];
-  /** Distinct elements in the usable crystals. */
-  elementsPresent: number;
-  /** Atoms per cell over the usable crystals. */
-  atoms: { min: number; max: number; mean: number; median: number } | null;
-  /** Parsed structures that came with reader warnings. */
-  filesWithWarnings: number;
-  labelStats: LabelStats[];
-  /** Plain-language summary of everything that needs attention (empty when all is well). */
-  problems: string[];
 }
 
 /** Statistics of the finite values in `values` (NaN = missing). */

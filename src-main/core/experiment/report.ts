@@ -14,12 +14,11 @@ export interface ExperimentReportOptions {
 export function experimentReport(r: ExperimentResults, options: ExperimentReportOptions = {}): ExperimentReport {
   const s = r.settings;
   const tasks = s.tasks.map((t) => ({ name: t.name, unit: t.unit }));
-  // The report layer measures learning curves as a share of the full training part; the experiment counts
-  // fractions of the whole dataset (0.6 = the full training part), so 0.3 is drawn at 50 %.
+  // Both the experiment and the report layer count training data as a share of ALL crystals (as
+  // `train --train-fraction`): 0.2 is drawn at 20 %, the full training part (0.6) at 60 %.
   const fractionRuns: FractionRun[] = r.fractionRuns.map((f) => ({
     label: f.label,
-    // Rounded to 0.1 %, so that e.g. 0.2 of the dataset prints as 33.3 % rather than 33.3333 %.
-    trainingFraction: Number((f.trainFraction / FULL_TRAIN_FRACTION).toFixed(3)),
+    trainingFraction: f.trainFraction,
     trainSize: f.trainSize,
     repeat: f.repeat,
     mae: f.mae,
@@ -28,7 +27,7 @@ export function experimentReport(r: ExperimentResults, options: ExperimentReport
   }));
   const combos = r.combinations.map((c) => `${c.label} = ${c.tasks.join(' + ')}`).join('; ');
   const fractions = s.fractions.length
-    ? ` Reduced-data study: the all-task model (${r.allTasksLabel}) and the single-task models trained on ${s.fractions.map(fractionText).join(', ')} of the whole dataset (the report's learning curves show this as a share of the full training part, ${fractionText(FULL_TRAIN_FRACTION)} = 100 %), validation and test parts unchanged.`
+    ? ` Reduced-data study: the all-task model (${r.allTasksLabel}) and the single-task models trained on ${s.fractions.map(fractionText).join(', ')} of all crystals (${fractionText(FULL_TRAIN_FRACTION)} = the full training part), validation and test parts unchanged.`
     : '';
   const incomplete = r.complete ? '' : ` INCOMPLETE: ${r.missingJobs.length} of ${r.totalJobs} jobs have not run yet; the tables show the finished ones.`;
   const description =
@@ -67,5 +66,7 @@ export function experimentReport(r: ExperimentResults, options: ExperimentReport
     tasks,
     combinationRuns: r.combinationRuns,
     fractionRuns,
+    // One job = one trained model; the fraction runs merge single-task models and reuse the 0.6 models.
+    trainedModels: r.jobs.length,
   };
 }

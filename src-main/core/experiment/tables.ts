@@ -140,17 +140,17 @@ export function experimentTables(r: ExperimentResults): ExperimentTable[] {
   ];
   tables.push({
     name: 'table3_mae_vs_fraction',
-    title: 'Table 3. Test MAE against the training fraction',
+    title: 'Table 3. Test MAE against the training fraction of all crystals',
     csvHeader: ['model', 'train_fraction', 'train_crystals', 'repeats', ...tasks.flatMap((t) => [`${t.name}_mae_mean`, `${t.name}_mae_std`])],
-    mdHeader: ['Model', 'Training fraction', 'Training crystals', 'Repeats', ...tasks.map((t) => `${t.name} MAE${unitSuffix(t.unit)}`)],
+    mdHeader: ['Model', 'Training fraction of all crystals', 'Training crystals', 'Repeats', ...tasks.map((t) => `${t.name} MAE${unitSuffix(t.unit)}`)],
     rows: points.map(({ label, p }) => [...lead(label, p.trainingFraction, p.trainSize, p.repeats), ...tasks.flatMap((t) => meanStdCells(p.mae[t.name], t.unit))]),
     span: [1, 1, 1, 1, ...tasks.flatMap(() => [2, 0])],
-    note: `Training fraction: share of the WHOLE dataset used for training (${fractionText(FULL_TRAIN_FRACTION)} = the full training part of the 60/20/20 split); validation and test parts are those of the same seed's split and do not change. Mean ± standard deviation over repeats. ${r.allTasksLabel} is the all-task MT-CGCNN model; the single-task row merges the separate CGCNN model of each property.`,
+    note: `Training fraction: share of ALL crystals used for training as in \`mtcgcnn train --train-fraction\` (${fractionText(FULL_TRAIN_FRACTION)} = the full training part of the 60/20/20 split); validation and test parts are those of the same seed's split and do not change. Mean ± standard deviation over repeats. ${r.allTasksLabel} is the all-task MT-CGCNN model; the single-task row merges the separate CGCNN model of each property.`,
   });
   const aucTasks = tasks.filter((t) => isBandGapTask(t.name, t.unit));
   tables.push({
     name: 'table4_spearman_auc_vs_fraction',
-    title: 'Table 4. Spearman ρ and metal / non-metal AUC against the training fraction',
+    title: 'Table 4. Spearman ρ and metal / non-metal AUC against the training fraction of all crystals',
     csvHeader: [
       'model',
       'train_fraction',
@@ -159,7 +159,7 @@ export function experimentTables(r: ExperimentResults): ExperimentTable[] {
       ...tasks.flatMap((t) => [`${t.name}_spearman_mean`, `${t.name}_spearman_std`]),
       ...aucTasks.flatMap((t) => [`${t.name}_auc_mean`, `${t.name}_auc_std`]),
     ],
-    mdHeader: ['Model', 'Training fraction', 'Training crystals', 'Repeats', ...tasks.map((t) => `${t.name} Spearman ρ`), ...aucTasks.map((t) => `Metal / non-metal AUC (${t.name})`)],
+    mdHeader: ['Model', 'Training fraction of all crystals', 'Training crystals', 'Repeats', ...tasks.map((t) => `${t.name} Spearman ρ`), ...aucTasks.map((t) => `Metal / non-metal AUC (${t.name})`)],
     rows: points.map(({ label, p }) => [
       ...lead(label, p.trainingFraction, p.trainSize, p.repeats),
       ...tasks.flatMap((t) => meanStdCells(p.spearman[t.name], '', true)),

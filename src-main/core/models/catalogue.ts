@@ -3,7 +3,7 @@
  *
  *   shipped   <resources>/models/<name>/model.json, the default named by <resources>/models/default.json
  *             ({"default": "<name>"}); <resources> is resourcesDir() (MTCGCNN_RESOURCES, or found upwards).
- *   user      <studio home>/models/<name>/model.json (userModelsDir(); MTCGCNN_HOME moves it), then every folder
+ *   user      <studio home>/models/<name>/model.json (userModelsDir() in core/studio-home.ts; MTCGCNN_HOME moves it), then every folder
  *             of MTCGCNN_MODELS_PATH (path.delimiter-separated): its sub-folders with a model.json, or the
  *             folder itself when it holds one.
  *
@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { userModelsDir } from '../../app/paths';
+import { userModelsDir } from '../studio-home';
 import { resourcesDir } from '../features/resources-path';
 import { BUNDLE_FORMAT, type ModelJson } from '../model/bundle';
 
@@ -95,11 +95,11 @@ export interface Catalogue {
 export interface CatalogueOptions {
   /** The resources folder (default: resourcesDir()). Shipped models are in its models/ folder. */
   resourcesDir?: string;
-  /** The user's model folder (default: userModelsDir(), i.e. $MTCGCNN_HOME/models). */
+  /** The user's model folder (default: userModelsDir(env), i.e. $MTCGCNN_HOME/models). */
   userModelsDir?: string;
   /** Extra folders (default: from MTCGCNN_MODELS_PATH). */
   extraDirs?: readonly string[];
-  /** Environment for MTCGCNN_MODELS_PATH and MTCGCNN_RESOURCES (default process.env). */
+  /** Environment for MTCGCNN_HOME, MTCGCNN_MODELS_PATH and MTCGCNN_RESOURCES (default process.env). */
   env?: Record<string, string | undefined>;
 }
 
@@ -143,7 +143,7 @@ function extraDirsFromEnv(env: Record<string, string | undefined>): string[] {
 /** Where user models are looked for, in order. */
 export function userModelDirs(options: CatalogueOptions = {}): string[] {
   const env = options.env ?? process.env;
-  const dirs = [path.resolve(options.userModelsDir ?? userModelsDir()), ...(options.extraDirs?.map((d) => path.resolve(d)) ?? extraDirsFromEnv(env))];
+  const dirs = [path.resolve(options.userModelsDir ?? userModelsDir(env)), ...(options.extraDirs?.map((d) => path.resolve(d)) ?? extraDirsFromEnv(env))];
   return [...new Set(dirs)];
 }
 

@@ -739,8 +739,9 @@ export interface MetricVsFractionInput {
 }
 
 /**
- * A metric against training fraction: one line per series (mean over repeats) with ± 1 std error
- * bars. The x axis lists the fractions evenly spaced (they are usually 10 %, 25 %, 50 %, 100 %).
+ * A metric against the amount of training data: one line per series (mean over repeats) with ± 1 std
+ * error bars. `fraction` is the share of ALL crystals used for training (the MT-CGCNN paper's 20, 30,
+ * 40, 50, 60 % of the data); the x axis lists the fractions evenly spaced.
  */
 export function metricVsFractionSvg(o: MetricVsFractionInput): string {
   const fractions = [...new Set(o.series.flatMap((s) => s.points.map((p) => p.fraction)))].sort((a, b) => a - b);
@@ -795,7 +796,7 @@ export function metricVsFractionSvg(o: MetricVsFractionInput): string {
     title: titleOption(o.title, o.subtitle),
     legend: legendOption({ top: o.subtitle ? 44 : 28, data: o.series.map((s) => s.label) }),
     grid: { left: 58, right: 16, top: o.subtitle ? 70 : 56, bottom: 44, outerBoundsMode: 'none' },
-    xAxis: categoryAxis('Training fraction', cats, 26),
+    xAxis: categoryAxis('Training data (% of all crystals)', cats, 26),
     yAxis: valueAxis({ name: o.yName, min: yr.min, max: yr.max, interval: yr.interval, nameGap: 40 }),
     series,
   });

@@ -561,6 +561,9 @@ function combinationLabel(tasks: readonly string[], byName: Map<string, ReportTa
   return tasks.map((c) => esc(taskName(byName.get(c) ?? { name: c, unit: '' }))).join(' + ');
 }
 
+/** Column head of the learning-curve tables: training crystals as a share of ALL crystals (as `train --train-fraction`). */
+const TRAINING_SHARE = 'Training data (share of all crystals)';
+
 /** Renders the paper-style study (task combinations, repeats, training fractions). */
 export function renderExperimentReportHtml(r: ExperimentReport): string {
   const tasks = r.tasks;
@@ -577,7 +580,9 @@ export function renderExperimentReportHtml(r: ExperimentReport): string {
       [
         `${tasks.length} properties`,
         `${formatInt(combos.length)} task combinations`,
-        `${formatInt(r.combinationRuns.length + (r.fractionRuns?.length ?? 0))} trained models`,
+        r.trainedModels !== undefined
+          ? `${formatInt(r.trainedModels)} trained model${r.trainedModels === 1 ? '' : 's'}`
+          : `${formatInt(r.combinationRuns.length + (r.fractionRuns?.length ?? 0))} results`,
         ...(r.dataset ? [`dataset ${r.dataset.name}`] : []),
         `backend ${r.backend}`,
         formatDateTime(r.createdIso),
@@ -691,12 +696,12 @@ export function renderExperimentReportHtml(r: ExperimentReport): string {
     body.push(`<section class="major" id="fractions">
 <h2><span class="num">2</span>Learning curves</h2>
 <h3>Table 3. Test MAE against training-set size</h3>
-<table><thead><tr><th>Model</th><th class="num">Training fraction</th><th class="num">Training crystals</th>${tasks.map((t) => `<th class="num">${esc(taskName(t))}</th>`).join('')}</tr></thead><tbody>${rows3.join('')}</tbody></table>
-<p class="caption">Models trained on ${esc(allFractions.map((f) => `${formatPlain(100 * f)} %`).join(', '))} of the training split and tested on the same test split; mean ± standard deviation over repeats.</p>
+<table><thead><tr><th>Model</th><th class="num">${TRAINING_SHARE}</th><th class="num">Training crystals</th>${tasks.map((t) => `<th class="num">${esc(taskName(t))}</th>`).join('')}</tr></thead><tbody>${rows3.join('')}</tbody></table>
+<p class="caption">Models trained on ${esc(allFractions.map((f) => `${formatPlain(100 * f)} %`).join(', '))} of all ${r.dataset ? `${esc(formatInt(r.dataset.crystals))} ` : ''}crystals, taken from the training part; validation and test parts fixed (the same crystals for every model of a repeat). Mean ± standard deviation over repeats.</p>
 ${spTasks.length || aucTasks.length ? `<h3>Table 3b. Ranking and classification against training-set size</h3>
-<table><thead><tr><th>Model</th><th class="num">Training fraction</th>${spTasks.map((t) => `<th class="num">${esc(taskName(t))} ρ</th>`).join('')}${aucTasks.map((t) => `<th class="num">Metal / non-metal AUC${aucTasks.length > 1 ? ` (${esc(taskName(t))})` : ''}</th>`).join('')}</tr></thead><tbody>${rows3b.join('')}</tbody></table>
+<table><thead><tr><th>Model</th><th class="num">${TRAINING_SHARE}</th>${spTasks.map((t) => `<th class="num">${esc(taskName(t))} ρ</th>`).join('')}${aucTasks.map((t) => `<th class="num">Metal / non-metal AUC${aucTasks.length > 1 ? ` (${esc(taskName(t))})` : ''}</th>`).join('')}</tr></thead><tbody>${rows3b.join('')}</tbody></table>
 <p class="caption">Spearman ρ: rank correlation between predicted and DFT values (unitless, 1 = same order). AUC: metal / non-metal classification from the predicted band gap at 0.025 eV (about kT at room temperature; 1 = perfect, 0.5 = chance).</p>` : ''}
-<figure>${chartRows.join('')}<figcaption>Mean over repeats; bars show ± one standard deviation. Lower MAE and higher ρ and AUC are better; a curve still falling at 100 % means more data would help.</figcaption></figure>
+<figure>${chartRows.join('')}<figcaption>Mean over repeats; bars show ± one standard deviation. Lower MAE and higher ρ and AUC are better; x axis: training crystals as a share of all crystals. A curve still falling at the largest share means more data would help.</figcaption></figure>
 </section>`);
   }
 
@@ -733,6 +738,18 @@ function candidateTable(list: CandidateList, unit: string): string {
     )
     .join('');
   return `<table class="candidates"><thead><tr><th class="num">Rank</th><th>Structure ID</th><th>Formula</th><th class="num">Predicted${hasStd ? ' ± std' : ''}</th><th>Domain</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** "Top N candidates: lowest predicted ..." heading and the table of one candidate list. */
+function candidateHeadingAndTable(list: CandidateList, t: ReportTask): string {
+  const target = list.target
+    ? ` within the target window ${esc(
+        [list.target.min !== undefined ? `≥ ${withUnit(formatSig(list.target.min), t.unit)}` : '', list.target.max !== undefined ? `≤ ${withUnit(formatSig(list.target.max), t.unit)}` : '']
+          .filter(Boolean)
+          .join(' and '),
+      )} (dashed lines)`
+    : '';
+  return `<h3>Top ${esc(formatInt(list.items.length))} candidates: ${list.rankBy === 'min' ? 'lowest' : 'highest'} predicted ${esc(taskName(t).toLowerCase())}${target}</h3>${candidateTable(list, t.unit)}`;
 }
 
 /** Renders a screening run (model card, counts, top candidates and distributions per property). */
@@ -794,18 +811,13 @@ ${kvTable(modelCardRows(r.model))}
             : undefined,
         })
       : '';
-    const target = list?.target
-      ? ` within the target window ${esc(
-          [list.target.min !== undefined ? `≥ ${withUnit(formatSig(list.target.min), t.unit)}` : '', list.target.max !== undefined ? `≤ ${withUnit(formatSig(list.target.max), t.unit)}` : '']
-            .filter(Boolean)
-            .join(' and '),
-        )} (dashed lines)`
-      : '';
+    // The second list (the other end of the ranking) follows the first one's caption, which covers both.
+    const other = r.otherEnd?.[t.name];
     body.push(`<section class="major" id="property-${k}">
 <h2><span class="num">${k + 1}</span>${esc(taskName(t))} <span class="muted">(<code>${esc(t.name)}</code>)</span></h2>
 ${histSvg ? `<figure>${histSvg}<figcaption>Distribution of the predicted ${esc(taskName(t).toLowerCase())} over all predicted structures.</figcaption></figure>` : ''}
-${list ? `<h3>Top ${esc(formatInt(list.items.length))} candidates: ${list.rankBy === 'min' ? 'lowest' : 'highest'} predicted ${esc(taskName(t).toLowerCase())}${target}</h3>${candidateTable(list, t.unit)}<p class="caption">Ranked by the predicted value${r.model.ensembleSize > 1 ? '; ± is the spread (standard deviation) of the ensemble' : ''}. Treat out-of-domain candidates with extra caution.</p>` : ''}
-</section>`);
+${list ? `${candidateHeadingAndTable(list, t)}<p class="caption">Ranked by the predicted value${r.model.ensembleSize > 1 ? '; ± is the spread (standard deviation) of the ensemble' : ''}. Treat out-of-domain candidates with extra caution.</p>` : ''}
+${other ? `<div class="keep">${candidateHeadingAndTable(other, t)}</div>\n` : ''}</section>`);
   }
 
   const failures = r.failures ?? [];

@@ -175,11 +175,17 @@ export interface CombinationRun {
   readonly mae: Readonly<Record<string, number>>;
 }
 
-/** One point of a learning curve: a model trained on a fraction of the training split. */
+/**
+ * One point of a learning curve: a model trained on part of the data (the MT-CGCNN paper's "training on
+ * 20, 30, 40, 50, 60 % of the data"), validated and tested on fixed validation and test parts.
+ */
 export interface FractionRun {
   /** Series label, e.g. "MT-CGCNN" or "CGCNN". */
   readonly label: string;
-  /** Fraction of the full training split used, in (0, 1]. */
+  /**
+   * Training crystals as a share of ALL crystals of the dataset, in (0, 1] (as `mtcgcnn train --train-fraction`;
+   * with a 60/20/20 split at most 0.6, the full training part).
+   */
   readonly trainingFraction: number;
   /** Crystals actually used for training (optional, printed when given). */
   readonly trainSize?: number;
@@ -205,6 +211,11 @@ export interface ExperimentReport {
   readonly tasks: readonly ReportTask[];
   readonly combinationRuns: readonly CombinationRun[];
   readonly fractionRuns?: readonly FractionRun[];
+  /**
+   * Models actually trained for the study. Runs are not models: a single-task learning-curve run merges one
+   * model per property, and a learning-curve point may reuse a model of the combination study.
+   */
+  readonly trainedModels?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,6 +265,11 @@ export interface ScreeningReport {
   readonly oodCriterion?: string;
   /** Top-N candidates per task column. */
   readonly candidates: Readonly<Record<string, CandidateList>>;
+  /**
+   * Optional second list per task column, printed below the first: usually the other end of the ranking
+   * (`mtcgcnn report RESULTS.csv` lists both the lowest and the highest predictions).
+   */
+  readonly otherEnd?: Readonly<Record<string, CandidateList>>;
   /** Distribution of each predicted property over all predicted structures. */
   readonly histograms: Readonly<Record<string, HistogramBins>>;
   /** A few of the failures, for the appendix. */

@@ -10,6 +10,7 @@ import type { ComputePath } from '../model/inference';
 import type { BackendInfo } from '../compute/backend';
 import type { LossWeightingSpec, LossWeightingState } from './loss';
 import type { LrSchedule } from './schedule';
+import type { EpochRecord } from './epoch-record';
 
 /** The element feature table (ElementFeatureTable satisfies this). */
 export interface ElementTableLike {
@@ -72,21 +73,7 @@ export interface TrainOptions {
   stopAfterEpochs?: number;
 }
 
-export interface EpochRecord {
-  member: number;
-  epoch: number;
-  lr: number;
-  /** Per task mean training loss (MSE on normalised targets) over the epoch. */
-  trainLoss: number[];
-  /** Weighted total training loss (what was minimised, incl. penalties). */
-  trainTotal: number;
-  /** Per task validation MAE in original units (null: no labels). */
-  valMae: (number | null)[];
-  valAverageMae: number | null;
-  /** Task weights at the end of the epoch. */
-  weights: number[];
-  seconds: number;
-}
+export type { EpochRecord } from './epoch-record';
 
 export interface TrainProgress {
   member: number;
