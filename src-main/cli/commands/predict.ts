@@ -74,12 +74,12 @@ Examples: mtcgcnn predict a.cif b.vasp
     if (booleanOption(args, 'json')) io.out(JSON.stringify(results, null, 2));
     else {
       for (const r of results) {
-        if ('error' in r && r.error) {
+        if (!('predictions' in r)) {
           io.out(`${r.id}: error: ${r.error}`);
           continue;
         }
-        const values = Object.entries(r.predictions!).map(([name, p]) => `${name} = ${p.value.toFixed(3)}${p.std !== undefined ? ` ± ${p.std.toFixed(3)}` : ''} ${p.unit}`);
-        const flags = [...('metal' in r && r.metal ? [r.metal] : []), ...(r.outOfDomain ? [`OUT OF DOMAIN (${r.domainReasons!.join('; ')})`] : [])];
+        const values = Object.entries(r.predictions).map(([name, p]) => `${name} = ${p.value.toFixed(3)}${p.std !== undefined ? ` ± ${p.std.toFixed(3)}` : ''} ${p.unit}`);
+        const flags = [...('metal' in r && r.metal ? [r.metal] : []), ...(r.outOfDomain ? [`OUT OF DOMAIN (${r.domainReasons.join('; ')})`] : [])];
         io.out(`${r.id} (${r.formula}, ${r.atoms} atoms): ${values.join('; ')}${flags.length ? ` [${flags.join(', ')}]` : ''}`);
       }
     }
