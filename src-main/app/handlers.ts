@@ -20,6 +20,7 @@ import { TrainingService } from './training/training-service';
 import { ScreeningService } from './screening/screening-service';
 import { ReportService } from './reports/report-service';
 import { DemoService } from './demo/demo-service';
+import { modelCatalogue } from './models/model-catalogue';
 
 export interface AppContext {
   /** Resolves the compute backend once (lazily) and describes it. */
@@ -139,6 +140,8 @@ export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events
     'train:resume': ({ runId }) => training.resume(runId),
     'train:run': ({ runId }) => training.detail(runId),
     'results:run': ({ runId }) => training.results(runId),
+
+    'models:list': () => modelCatalogue(),
 
     'screen:start': (request) => screening.start(request),
     'screen:resume': ({ screeningId }) => screening.resume(screeningId),

@@ -35,7 +35,8 @@ export interface ScreeningReportOptions {
 export interface ScreeningReportDocument {
   /**
    * The report with, per property, the end of the ranking that is usually wanted first (`candidates`) and the
-   * other end (`otherEnd`); `renderScreeningReportHtml` prints both.
+   * other end (`otherEnd`, left out when the first list already holds every predicted structure);
+   * `renderScreeningReportHtml` prints both.
    */
   readonly report: ScreeningReport;
   /** Rows with a prediction (no error). */
@@ -169,7 +170,8 @@ export async function buildScreeningReport(csvPath: string, modelDir: string, op
   tasks.forEach((t, k) => {
     const first = preferredEnd(t);
     candidates[t.name] = summary.candidates(k, first);
-    otherEnd[t.name] = summary.candidates(k, first === 'min' ? 'max' : 'min');
+    // When the first list already ranks every predicted structure, the other end would only repeat it reversed.
+    if (summary.values[k].length > candidates[t.name].items.length) otherEnd[t.name] = summary.candidates(k, first === 'min' ? 'max' : 'min');
     if (summary.values[k].length) histograms[t.name] = histogram(summary.values[k], bins);
   });
   const domain = bundle.json.domain;

@@ -127,6 +127,12 @@ export interface ProjectRun {
   /** Progress recorded in the manifest (epochs). */
   epochsDone?: number;
   epochs?: number;
+  /** Units of the tasks, aligned with `tasks` (when recorded). */
+  units?: string[];
+  /** Test-split MAE per task, aligned with `tasks`, once the run is done (null: no labelled test crystal). */
+  testMae?: (number | null)[];
+  /** Ensemble members of the run's model. */
+  members?: number;
 }
 
 export interface ProjectScreening {
@@ -134,6 +140,8 @@ export interface ProjectScreening {
   name: string;
   state: RunState;
   model: string;
+  /** Where the model comes from: a training run of the project, the app's shipped models or the user's models. */
+  modelSource: ScreeningModelSource;
   folder: string;
   rows?: number;
   createdAtIso: string;
@@ -458,11 +466,82 @@ export interface RunResults {
   settings: TrainSettings;
 }
 
+// ---------- model catalogue ----------
+
+/** Where a catalogue model is installed: shipped with the app (resources/models) or the user's own models. */
+export type CatalogueModelSource = 'shipped' | 'user';
+
+export interface CatalogueModelTask {
+  name: string;
+  /** Readable name, e.g. "Band gap". */
+  label: string;
+  unit: string;
+  /** Mean absolute error on the model's held-back test split, in `unit`; null when not recorded. */
+  testMae: number | null;
+  /** Test crystals behind testMae. */
+  testCount: number | null;
+}
+
+/** One installed model bundle and its card (read from model.json and card.json; the weights are never read). */
+export interface CatalogueModel {
+  /** Folder name; what `mtcgcnn screen --model NAME` and `screen:start` accept. */
+  name: string;
+  source: CatalogueModelSource;
+  /** Absolute bundle folder (shown to the user; the renderer never reads it). */
+  dir: string;
+  /** The shipped default model (used when no model is chosen). */
+  isDefault: boolean;
+  /** Why the folder cannot be used (unreadable model.json); the other fields are empty then. */
+  error: string | null;
+  /** 'CGCNN' (one property) or 'MT-CGCNN' (several). */
+  kind: 'CGCNN' | 'MT-CGCNN';
+  description: string | null;
+  tasks: CatalogueModelTask[];
+  /** Ensemble members (K); ± values are their standard deviation when K > 1. */
+  ensembleSize: number;
+  /** Bytes of every file in the folder. */
+  sizeBytes: number;
+  dataset: {
+    name: string | null;
+    /** Longer description (shipped models), e.g. "mp-cgcnn-25k (25,710 Materials Project crystals, GGA/GGA+U)". */
+    description: string | null;
+    crystals: number | null;
+    license: string | null;
+    citations: string[];
+  };
+  /** When training finished (ISO 8601), if recorded. */
+  trainedIso: string | null;
+  /** Compute backend it was trained on. */
+  backend: string | null;
+  epochs: number | null;
+  /** How it was made (shipped models). */
+  recipe: string | null;
+}
+
+export interface ModelCatalogueInfo {
+  /** Shipped models first (the default at the top), then the user's models. */
+  models: CatalogueModel[];
+  /** Name of the shipped default model, or null when none is installed. */
+  defaultName: string | null;
+  /** <resources>/models, or null when it cannot be found. */
+  shippedDir: string | null;
+  /** Folders searched for the user's models, in order. */
+  userDirs: string[];
+  /** Problems that did not stop the listing (e.g. the default named by default.json is missing). */
+  warnings: string[];
+}
+
 // ---------- screening ----------
 
-export interface StartScreeningRequest {
-  /** The finished training run whose model screens. */
-  runId: string;
+/** A model of the catalogue, named by where it is installed and its folder name. */
+export interface CatalogueModelRef {
+  source: CatalogueModelSource;
+  name: string;
+}
+
+export type ScreeningModelSource = 'run' | CatalogueModelSource;
+
+interface StartScreeningBase {
   /** Folder of structure files to screen. */
   folder: string;
   name: string;
@@ -470,9 +549,26 @@ export interface StartScreeningRequest {
   recursive: boolean;
 }
 
+/** Screen with a finished training run of the project (`runId`) or with a catalogue model (`model`). */
+export type StartScreeningRequest = StartScreeningBase & ({ runId: string; model?: never } | { model: CatalogueModelRef; runId?: never });
+
+/** The model a screening used, as its manifest records it. */
+export interface ScreeningModelInfo {
+  name: string;
+  source: ScreeningModelSource;
+  /** The project run, for source 'run'. */
+  runId: string | null;
+  /** The bundle folder (absolute); for a run, null until the run's model is known. */
+  dir: string | null;
+  /** Ensemble members (K > 1: the table shows ± std). */
+  ensembleSize: number | null;
+}
+
 export interface ScreeningDetail {
   screening: ProjectScreening;
-  runId: string;
+  /** The project run whose model screened, or null for a catalogue model. */
+  runId: string | null;
+  model: ScreeningModelInfo;
   recursive: boolean;
   jobId: string | null;
   /** Files screened, failed, skipped (resume) as recorded. */
@@ -882,11 +978,29 @@ const trainSettingsGuard: Guard<TrainSettings> = (v) => {
 
 const runIdGuard = singleKey('runId', idString);
 
+/** A catalogue model's folder name: no path separators, no control characters, not '.' or '..' or hidden. */
+export function modelName(v: unknown, what: string): string {
+  const s = str(v, what, { maxLength: 255 });
+  if (CONTROL_CHARS.test(s) || /[/\\]/.test(s)) throw new IpcArgumentError(`${what} must be a model name (a folder name), not a path`);
+  if (s.trim() !== s || s.startsWith('.')) throw new IpcArgumentError(`${what} must not start with '.' or a space`);
+  return s;
+}
+
+function catalogueModelRef(v: unknown, what: string): CatalogueModelRef {
+  const o = record(v, what);
+  onlyKeys(o, ['source', 'name'], what);
+  return { source: oneOf(o.source, ['shipped', 'user'] as const, `${what}.source`), name: modelName(o.name, `${what}.name`) };
+}
+
 const startScreeningGuard: Guard<StartScreeningRequest> = (v) => {
   const o = record(v, 'argument');
-  onlyKeys(o, ['runId', 'folder', 'name', 'recursive'], 'argument');
+  onlyKeys(o, ['runId', 'model', 'folder', 'name', 'recursive'], 'argument');
   if (typeof o.recursive !== 'boolean') throw new IpcArgumentError('recursive must be true or false');
-  return { runId: idString(o.runId, 'runId'), folder: absPath(o.folder, 'folder'), name: displayName(o.name, 'name'), recursive: o.recursive };
+  const base = { folder: absPath(o.folder, 'folder'), name: displayName(o.name, 'name'), recursive: o.recursive };
+  const hasRun = o.runId !== undefined;
+  const hasModel = o.model !== undefined;
+  if (hasRun === hasModel) throw new IpcArgumentError('give exactly one of runId (a training run of the project) and model (a catalogue model)');
+  return hasRun ? { runId: idString(o.runId, 'runId'), ...base } : { model: catalogueModelRef(o.model, 'model'), ...base };
 };
 
 const screeningIdGuard = singleKey('screeningId', idString);
@@ -1039,7 +1153,10 @@ export const invokeContract = {
   /** Native save dialog limited to the given extensions; null when the user cancelled. */
   'app:choose-save-file': call<ChooseSaveFileRequest, { path: string | null }>(chooseSaveFileGuard),
 
-  /** Screen a folder of structures with a finished run's model, as a job; results go to screenings/<id>/results.csv. */
+  /** The model catalogue: shipped and user model bundles with their cards (tasks, test MAE, K, size, data, licence). */
+  'models:list': call<void, ModelCatalogueInfo>(noArgs),
+
+  /** Screen a folder of structures with a finished run's model or a catalogue model, as a job; results go to screenings/<id>/results.csv. */
   'screen:start': call<StartScreeningRequest, { screeningId: string; jobId: string }>(startScreeningGuard),
   /** Continue an interrupted or cancelled screening (files already screened are skipped). */
   'screen:resume': call<{ screeningId: string }, { jobId: string }>(screeningIdGuard),

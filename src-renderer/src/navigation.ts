@@ -62,7 +62,7 @@ export const SECTIONS: readonly Section[] = [
     label: 'Screening',
     icon: 'filter',
     group: 'apply',
-    summary: 'Predict every property for a folder of new structures with a trained model; filter, rank, export.',
+    summary: 'Predict every property for a folder of new structures with a trained or shipped model; filter, rank, export.',
   },
   {
     id: 'reports',
@@ -76,7 +76,7 @@ export const SECTIONS: readonly Section[] = [
     label: 'About / System',
     icon: 'info',
     group: 'system',
-    summary: 'Application, runtime and compute backend of this installation.',
+    summary: 'Application, runtime, compute backend and installed models of this installation.',
   },
 ];
 

@@ -66,6 +66,9 @@ describe.skipIf(!HAVE_SAMPLE)('Screening', () => {
     await app.open('screening');
     await t('screening-setup').waitFor();
     expect(await t('screening-model').locator('option').first().textContent()).toContain('MT model');
+    // The project's finished run is preselected (the shipped models are listed after it).
+    await expect.poll(() => t('screening-model').inputValue()).toBe(`run:${runId}`);
+    expect(await t('screening-model').locator('optgroup').first().getAttribute('label')).toBe('This project');
     app.dialogAnswers.push(screenDir);
     await t('screening-folder-browse').click();
     await expect.poll(() => t('screening-folder-input').inputValue()).toBe(screenDir);

@@ -52,6 +52,26 @@ describe('IPC dispatcher', () => {
     ['demo:report-pdf', { path: '/tmp/demo\0.pdf' }],
     ['demo:report-pdf', { path: '/tmp/a\nb.pdf' }],
     ['demo:report-pdf', { path: '/tmp/demo.pdf', file: 'reports/x.html' }],
+    ['models:list', { source: 'shipped' }],
+    ['models:list', 'all'],
+    ['screen:start', { folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { runId: 'r1', model: { source: 'shipped', name: 'm' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { runId: '../r1', folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: 'mtcgcnn-e4-mp25k', folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { name: 'm' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'path', name: 'm' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'project', name: 'm' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: '' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: '../../etc' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: '/home/me/models/m' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: 'C:\\models\\m' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: '..' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: '.hidden' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: 'a\nb' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: 'x'.repeat(256) }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: 'm', dir: '/elsewhere' }, folder: '/data/cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: 'm' }, folder: 'cifs', name: 'x', recursive: false }],
+    ['screen:start', { model: { source: 'user', name: 'm' }, folder: '/data/cifs', name: 'x', recursive: 'yes' }],
   ])('rejects %s with a bad argument %j as invalid-argument', async (channel, arg) => {
     let called = false;
     const all = Object.fromEntries(
@@ -140,6 +160,26 @@ describe('IPC dispatcher', () => {
     expect(await dispatch('demo:report-pdf', { path: '  /home/me/Demo report.PDF ' })).toEqual({ ok: true, value: { path: '/home/me/Demo report.PDF', bytes: 1 } });
     expect(await dispatch('demo:report-pdf', { path: 'C:\\Users\\me\\demo.pdf' })).toMatchObject({ ok: true });
     expect(seen).toEqual([undefined, undefined, { path: '/home/me/Demo report.PDF' }, { path: 'C:\\Users\\me\\demo.pdf' }]);
+  });
+
+  it('passes screen:start either a run or a catalogue model, checked', async () => {
+    const seen: unknown[] = [];
+    const dispatch = createDispatcher(
+      handlers({
+        'screen:start': (arg) => {
+          seen.push(arg);
+          return { screeningId: 's1', jobId: 'j1' };
+        },
+      }),
+    );
+    expect(await dispatch('screen:start', { runId: 'r1', folder: ' /data/cifs ', name: ' New ', recursive: false })).toMatchObject({ ok: true });
+    expect(await dispatch('screen:start', { model: { source: 'shipped', name: 'mtcgcnn-e4-mp25k' }, folder: '/data/cifs', name: 'x', recursive: true })).toMatchObject({ ok: true });
+    expect(await dispatch('screen:start', { model: { source: 'user', name: 'my model (v2)' }, folder: '/data/cifs', name: 'x', recursive: false })).toMatchObject({ ok: true });
+    expect(seen).toEqual([
+      { runId: 'r1', folder: '/data/cifs', name: 'New', recursive: false },
+      { model: { source: 'shipped', name: 'mtcgcnn-e4-mp25k' }, folder: '/data/cifs', name: 'x', recursive: true },
+      { model: { source: 'user', name: 'my model (v2)' }, folder: '/data/cifs', name: 'x', recursive: false },
+    ]);
   });
 
   it('has a guard for every channel', () => {

@@ -99,7 +99,10 @@ export interface ScreeningManifestBase {
   id: string;
   name: string;
   state: RunState;
+  /** Display name of the model (the run's name, or the catalogue model's folder name). */
   model: string;
+  /** 'run': a training run of the project (runId); 'shipped' / 'user': a catalogue model (modelDir). Old manifests: 'run'. */
+  modelSource: 'run' | 'shipped' | 'user';
   folder: string;
   rows?: number;
   createdAt: string;
@@ -254,6 +257,7 @@ export function parseScreeningManifest(value: unknown, file: string): ScreeningM
     name: typeof o.name === 'string' ? o.name : text(o, 'id', file),
     state: runState(o, file),
     model: typeof o.model === 'string' ? o.model : '',
+    modelSource: o.modelSource === 'shipped' || o.modelSource === 'user' ? o.modelSource : 'run',
     folder: typeof o.folder === 'string' ? o.folder : '',
     ...(typeof o.rows === 'number' ? { rows: o.rows } : {}),
     createdAt: text(o, 'createdAt', file),

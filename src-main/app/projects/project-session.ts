@@ -316,6 +316,7 @@ export class ProjectSession {
         ...(m.note ? { note: m.note } : {}),
         ...(m.epochsDone !== undefined ? { epochsDone: m.epochsDone } : {}),
         ...(m.epochs !== undefined ? { epochs: m.epochs } : {}),
+        ...runModelFacts(m),
       });
     }
     return out.sort((a, b) => b.createdAtIso.localeCompare(a.createdAtIso));
@@ -337,6 +338,7 @@ export class ProjectSession {
         name: m.name,
         state: m.state,
         model: m.model,
+        modelSource: m.modelSource,
         folder: m.folder,
         ...(m.rows !== undefined ? { rows: m.rows } : {}),
         createdAtIso: m.createdAt,
@@ -376,4 +378,20 @@ async function subfolders(dir: string): Promise<string[]> {
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
+}
+
+/** Units, test MAE per task and ensemble size of a run, from the extra fields run.json keeps (when recorded). */
+function runModelFacts(m: Record<string, unknown> & { tasks: string[]; state: string }): Pick<ProjectRun, 'units' | 'testMae' | 'members'> {
+  const out: Pick<ProjectRun, 'units' | 'testMae' | 'members'> = {};
+  if (Array.isArray(m.units) && m.units.length === m.tasks.length && m.units.every((u) => typeof u === 'string')) out.units = m.units as string[];
+  const settings = m.settings as { members?: unknown } | undefined;
+  if (settings && typeof settings.members === 'number') out.members = settings.members;
+  const metrics = m.testMetrics as Record<string, { mae?: unknown } | undefined> | null | undefined;
+  if (m.state === 'done' && metrics && typeof metrics === 'object') {
+    out.testMae = m.tasks.map((t) => {
+      const mae = metrics[t]?.mae;
+      return typeof mae === 'number' && Number.isFinite(mae) ? mae : null;
+    });
+  }
+  return out;
 }

@@ -7,7 +7,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph';
 import { renderRunReportHtml, renderScreeningReportHtml, type HistoryEntry, type RunReport, type ScreeningReport } from '../../core/report';
-import type { ProjectReport, ReportRequest, TaskMetrics } from '../../ipc/contract';
+import { readModelCard } from '../../core/models';
+import type { ProjectReport, ReportRequest, ScreeningDetail, TaskMetrics } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, writeFileAtomic, writeJsonAtomic } from '../fs-util';
 import { projectPaths } from '../projects/manifests';
@@ -16,6 +17,8 @@ import type { DatasetService } from '../datasets/dataset-service';
 import type { ScreeningService } from '../screening/screening-service';
 import type { TrainingService } from '../training/training-service';
 import { APP_VERSION } from '../version';
+import { demoModelOf, modelErrorNote } from '../demo/demo-model';
+import { buildScreeningReport } from '../screening-report';
 
 export type PrintToPdf = (html: string, outFile: string) => Promise<{ bytes: number }>;
 
@@ -128,6 +131,7 @@ export class ReportService {
   private async screeningReport(id: string): Promise<{ html: string; title: string; kind: 'screening'; base: string }> {
     const detail = await this.screening.detail(id);
     if (detail.screening.state !== 'done') throw new UserFacingError('The screening has not finished; its report needs all results. Resume it first.', 'failed');
+    if (detail.runId === null) return this.catalogueScreeningReport(id, detail);
     const table = await this.screening.table(id);
     const run = await this.training.detail(detail.runId);
     const results = await this.training.results(detail.runId);
@@ -177,6 +181,37 @@ export class ReportService {
       failures,
     };
     return { html: renderScreeningReportHtml(report), title: `Screening: ${detail.screening.name}`, kind: 'screening', base: `screening-${id}` };
+  }
+
+  /**
+   * A screening with a catalogue model (shipped or the user's): the screening report of the results CSV and the
+   * model bundle that wrote it, with the model's held-back test error and what ± means under the title.
+   */
+  private async catalogueScreeningReport(id: string, detail: ScreeningDetail): Promise<{ html: string; title: string; kind: 'screening'; base: string }> {
+    const modelDir = await this.screening.modelDir(await this.screening.read(id));
+    const where = detail.model.source === 'shipped' ? 'shipped with Crystal Property Studio' : `one of your models (${modelDir})`;
+    const notes: string[] = [];
+    try {
+      const card = readModelCard(modelDir);
+      const about = demoModelOf(detail.model.name, card);
+      notes.push(`Model ${detail.model.name}, ${where}${about.dataset ? `, trained on ${about.dataset}` : ''}.`, modelErrorNote(about));
+      if (card.dataset.license) notes.push(`Training data: ${card.dataset.license}.`);
+    } catch {
+      notes.push(`Model ${detail.model.name}, ${where}.`);
+    }
+    let html: string;
+    try {
+      const doc = await buildScreeningReport(detail.csvFile, modelDir, {
+        title: detail.screening.name,
+        sourceDir: detail.screening.folder,
+        sourceName: path.basename(detail.screening.folder),
+        notes: notes.join('\n'),
+      });
+      html = renderScreeningReportHtml(doc.report);
+    } catch (err) {
+      throw new UserFacingError(`The screening report could not be made: ${err instanceof Error ? err.message : String(err)}. Screen the folder again.`, 'failed');
+    }
+    return { html, title: `Screening: ${detail.screening.name}`, kind: 'screening', base: `screening-${id}` };
   }
 
   private file(rel: string): string {

@@ -1,16 +1,20 @@
 /**
- * Screening runs of the open project, as jobs: a finished run's model predicts every structure file of a folder
- * (core screenFolder: featurization in worker threads, resumable CSV output). Results live in
- * screenings/<id>/results.csv next to screening.json; the table and CSV export read that file.
+ * Screening runs of the open project, as jobs: a model predicts every structure file of a folder (core
+ * screenFolder: featurization in worker threads, resumable CSV output). The model is a finished training run of the
+ * project or a catalogue model (shipped with the app or one of the user's models, src-main/core/models). Results
+ * live in screenings/<id>/results.csv next to screening.json, which records the model (name, source, folder); the
+ * table and CSV export read that file.
  */
 import path from 'node:path';
 import { iterateCsvRecords } from '../../core/screen/csv-reader';
 import { csvLine } from '../../core/screen/csv-writer';
 import { screenFolder, ScreenError } from '../../core/screen';
+import type { CatalogueOptions } from '../../core/models';
 import type { ScreeningDetail, ScreeningTable, StartScreeningRequest } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, timestampId, writeFileAtomic, writeJsonAtomic } from '../fs-util';
 import type { JobManager } from '../jobs';
+import { findCatalogueModel } from '../models/model-catalogue';
 import { loadScreeningModel } from '../screening-model';
 import { screenJobUpdate } from './screen-job-progress';
 import { currentOwner } from '../session';
@@ -23,7 +27,12 @@ export const RESULTS_FILE = 'results.csv';
 export const FEATURIZE_WORKER_ENV = 'MTCGCNN_FEATURIZE_WORKER';
 
 interface ScreeningManifest extends ScreeningManifestBase {
-  runId: string;
+  /** The project run whose model screens (modelSource 'run'). */
+  runId?: string;
+  /** The model bundle folder (absolute): where a catalogue model is loaded from; for a run, where it was at the start. */
+  modelDir?: string;
+  /** Ensemble members of the model. */
+  ensembleSize?: number;
   recursive: boolean;
   tasks: { name: string; unit: string }[];
   ensemble: boolean;
@@ -47,6 +56,8 @@ export class ScreeningService {
     private readonly projects: ProjectSession,
     private readonly training: TrainingService,
     private readonly backend: () => Promise<unknown>,
+    /** Where catalogue models are looked up (tests point it at temp folders; default: the app's). */
+    private readonly catalogue: CatalogueOptions = {},
   ) {}
 
   isLive(id: string): boolean {
@@ -83,8 +94,7 @@ export class ScreeningService {
     const projectDir = this.projects.requireDir();
     const folder = expandPath(request.folder);
     if (!(await isDirectory(folder))) throw new UserFacingError(`The folder ${folder} does not exist. Choose the folder with the structure files to screen.`, 'not-found');
-    const run = await this.training.detail(request.runId);
-    if (run.run.state !== 'done') throw new UserFacingError(`Run "${run.run.name}" has not finished, so it has no model to screen with. Pick a finished run.`, 'failed');
+    const model = await this.modelOf(request);
     const id = timestampId();
     const now = new Date().toISOString();
     const manifest: ScreeningManifest = {
@@ -93,12 +103,9 @@ export class ScreeningService {
       id,
       name: request.name,
       state: 'queued',
-      model: run.run.name,
-      runId: request.runId,
+      ...model,
       folder,
       recursive: request.recursive,
-      tasks: run.settings.tasks.map((name, k) => ({ name, unit: run.units[k] ?? '' })),
-      ensemble: run.settings.members > 1,
       createdAt: now,
       updatedAt: now,
       owner: currentOwner(),
@@ -107,6 +114,51 @@ export class ScreeningService {
     const jobId = this.launch(id, false);
     this.projects.changed();
     return { screeningId: id, jobId };
+  }
+
+  /** What the manifest records about the model: a finished run of the project, or an installed catalogue model. */
+  private async modelOf(
+    request: StartScreeningRequest,
+  ): Promise<Pick<ScreeningManifest, 'model' | 'modelSource' | 'runId' | 'modelDir' | 'ensembleSize' | 'tasks' | 'ensemble'>> {
+    if (request.model) {
+      const m = findCatalogueModel(request.model, this.catalogue);
+      if (m.tasks.length === 0) throw new UserFacingError(`The model "${m.name}" (${m.dir}) predicts no property. Pick another model.`, 'failed');
+      return {
+        model: m.name,
+        modelSource: m.source,
+        modelDir: m.dir,
+        ensembleSize: m.ensembleSize,
+        tasks: m.tasks.map((t) => ({ name: t.name, unit: t.unit })),
+        ensemble: m.ensembleSize > 1,
+      };
+    }
+    const run = await this.training.detail(request.runId);
+    if (run.run.state !== 'done') throw new UserFacingError(`Run "${run.run.name}" has not finished, so it has no model to screen with. Pick a finished run.`, 'failed');
+    return {
+      model: run.run.name,
+      modelSource: 'run',
+      runId: request.runId,
+      ...(run.modelDir ? { modelDir: run.modelDir } : {}),
+      ensembleSize: run.settings.members,
+      tasks: run.settings.tasks.map((name, k) => ({ name, unit: run.units[k] ?? '' })),
+      ensemble: run.settings.members > 1,
+    };
+  }
+
+  /** The bundle folder a screening's model is loaded from (a run's folder is looked up again: projects move). */
+  async modelDir(m: ScreeningManifest): Promise<string> {
+    if (m.modelSource === 'run') {
+      if (!m.runId) throw new UserFacingError(`The screening "${m.name}" does not record its training run. Screen the folder again.`, 'failed');
+      return this.training.modelDir(m.runId);
+    }
+    const dir = m.modelDir;
+    if (!dir || !(await isFile(path.join(dir, 'model.json')))) {
+      throw new UserFacingError(
+        `The model ${m.model} that this screening used (${dir ?? 'folder not recorded'}) is no longer installed. Screen the folder again with another model.`,
+        'not-found',
+      );
+    }
+    return dir;
   }
 
   async resume(id: string): Promise<{ jobId: string }> {
@@ -129,7 +181,7 @@ export class ScreeningService {
         this.projects.changed();
         report({ message: 'Loading the model…' });
         await this.backend();
-        const model = await loadScreeningModel(await this.training.modelDir(m.runId));
+        const model = await loadScreeningModel(await this.modelDir(m));
         const workerScript = process.env[FEATURIZE_WORKER_ENV];
         const summary = await screenFolder(
           {
@@ -179,7 +231,14 @@ export class ScreeningService {
     if (!info) throw new UserFacingError(`The project has no screening "${id}".`, 'not-found');
     return {
       screening: info,
-      runId: m.runId,
+      runId: m.modelSource === 'run' ? (m.runId ?? null) : null,
+      model: {
+        name: m.model,
+        source: m.modelSource,
+        runId: m.modelSource === 'run' ? (m.runId ?? null) : null,
+        dir: m.modelDir ?? null,
+        ensembleSize: typeof m.ensembleSize === 'number' ? m.ensembleSize : null,
+      },
       recursive: m.recursive,
       jobId: this.live.get(id) ?? null,
       counts: { files: m.files ?? 0, failed: m.failed ?? 0, total: m.total ?? null },
