@@ -16,6 +16,8 @@
  *   bwd(dS, X, DG, bidx, nbr, dA, strideA, dBT, N, M, F, U, scale, off, a, mdy, mdyx)   one backward pass
  *   infer(aS, aN, strideA, B, bidx, nbr, bias, S, N, M, F)
  *   softplus(x, y, n), activations(x, sig, sp, n)
+ *   bondProject8/16(G, span, W, bias, P, U, Gdim, C)                   sparse Gaussian bond projection (inference)
+ *   inferGrouped(aS, aN, strideA, P, start, nbr, bond, wgt, v, scale, shift, out, K, F)   grouped inference convolution
  */
 import {
   type Expr, Func, type Local, buildModule, d2, f4, fadd, fload, get, i32, i4, iadd, iload, imul, ishl,
@@ -60,6 +62,46 @@ function expNeg(t: Tmp, a: Expr): Expr {
     for (const c of [1 / 24, 1 / 6, 1 / 2, 1, 1]) p = f4.add(f4.c(c), f4.mul(x, p));
     const scale = i4.shl(i4.sub(i4.c(127), get(t.k)), 23);
     f4.mul(p, scale)(f);
+  };
+}
+
+/** 1.5 * 2^23: adding it rounds a float in [0, 2^22) to an integer, which then sits in the low mantissa bits. */
+const ROUND_MAGIC = 12582912;
+
+/**
+ * exp(-a) for a >= 0 (f32x4), the same approximation as expNeg in fewer instructions (inference kernels):
+ * the clamp is a pseudo-minimum (one minps; f32x4.min also orders NaN and -0), and k = round(a log2 e) comes
+ * from adding 1.5 * 2^23, which leaves k in the low bits of t = a log2 e + 1.5 * 2^23, so
+ * bits(2^-k) = (127 - k) << 23 = (127 << 23) - (bits(t) << 23) (mod 2^32) without float/int conversions.
+ * Uses t.v, t.k, t.x.
+ */
+function expNegFast(t: Tmp, a: Expr): Expr {
+  return (f) => {
+    f.set(t.v, f4.pmin(a, f4.c(86)));
+    f.set(t.k, f4.add(f4.mul(get(t.v), f4.c(LOG2E)), f4.c(ROUND_MAGIC)));
+    f.set(t.x, f4.sub(get(t.k), f4.c(ROUND_MAGIC)));
+    f.set(t.x, f4.add(f4.sub(f4.mul(get(t.x), f4.c(LN2_HI)), get(t.v)), f4.mul(get(t.x), f4.c(LN2_LO))));
+    const x = get(t.x);
+    let p: Expr = f4.add(f4.c(1 / 120), f4.mul(x, f4.c(1 / 720)));
+    for (const c of [1 / 24, 1 / 6, 1 / 2, 1, 1]) p = f4.add(f4.c(c), f4.mul(x, p));
+    const scale = i4.sub(i4.c(127 << 23), i4.shl(i4.bits(get(t.k)), 23));
+    f4.mul(p, scale)(f);
+  };
+}
+
+/** sigmoid(y) = 1 / (1 + exp(-y)) with y clamped to [-86, 86] (exp(86) ~ 2e37 stays finite). Uses t.e. */
+function sigmoidSigned(t: Tmp, y: Local): Expr {
+  return (f) => {
+    f.set(t.e, expNegFast(t, f4.pmax(get(y), f4.c(-86))));
+    f4.div(f4.c(1), f4.add(f4.c(1), get(t.e)))(f);
+  };
+}
+
+/** softplus(y) = max(y, 0) + log1p(exp(-|y|)) with expNegFast and a pseudo-maximum. Sets t.e. */
+function softplusFast(t: Tmp, y: Local): Expr {
+  return (f) => {
+    f.set(t.e, expNegFast(t, f4.abs(get(y))));
+    f4.add(f4.pmax(get(y), f4.zero()), log1p01(t, get(t.e)))(f);
   };
 }
 
@@ -283,6 +325,85 @@ function infer(): Func {
   return f;
 }
 
+/**
+ * Sparse bond projection P[u, :] = bias + sum over the nonzero centres k of u of G[u, k] W[k, :]
+ * (span[2u] = first nonzero centre, span[2u+1] = their count); `lanes` f32x4 accumulators per column
+ * block, C % (4 lanes) == 0.
+ */
+function bondProject(name: string, lanes: number): Func {
+  const f = new Func(name, Array(8).fill('i32'));
+  const [Gp, span, W, bias, P, U, Gd, C] = f.params;
+  const u = f.local('i32'), c = f.local('i32'), k = f.local('i32'), k0 = f.local('i32'), k1 = f.local('i32');
+  const gRow = f.local('i32'), wp = f.local('i32'), rowBytes = f.local('i32'), pRow = f.local('i32');
+  const g = f.local('v128');
+  const acc = Array.from({ length: lanes }, () => f.local('v128'));
+  f.set(rowBytes, ishl(get(C), i32(2)));
+  f.forRange(u, i32(0), get(U), 1, () => {
+    f.set(k0, iload(at(get(span), ishl(get(u), i32(1)))));
+    f.set(k1, iadd(get(k0), iload(at(get(span), iadd(ishl(get(u), i32(1)), i32(1))))));
+    f.set(gRow, at(get(Gp), imul(get(u), get(Gd))));
+    f.set(pRow, at(get(P), imul(get(u), get(C))));
+    f.forRange(c, i32(0), get(C), 4 * lanes, () => {
+      acc.forEach((a, l) => f.set(a, f4.load(at(get(bias), iadd(get(c), i32(4 * l))))));
+      f.set(wp, at(get(W), iadd(imul(get(k0), get(C)), get(c))));
+      f.forRange(k, get(k0), get(k1), 1, () => {
+        f.set(g, f4.splat(fload(at(get(gRow), get(k)))));
+        acc.forEach((a, l) => f.set(a, f4.add(get(a), f4.mul(get(g), f4.load(l === 0 ? get(wp) : iadd(get(wp), i32(16 * l)))))));
+        f.set(wp, iadd(get(wp), get(rowBytes)));
+      });
+      acc.forEach((a, l) => f.store4(at(get(pRow), iadd(get(c), i32(4 * l))), get(a)));
+    });
+  });
+  return f;
+}
+
+/**
+ * Grouped inference convolution (see model/grouped-batch.ts): for each row i and its edge groups g,
+ *   S[i] = sum_g w[g] sigmoid(yf) softplus(yc),  y = aS[i] + aN[nbr[g]] + P[bond[g]]   (P holds the bias)
+ *   out[i] = softplus(v[i] + (S[i] scale + shift))          (batch norm 2 folded, residual, activation)
+ * aS / aN: the two column halves of A = v [W_self | W_nbr] (row stride strideA); P [U, 2F]; v, out [K, F].
+ * Loop order: groups outer, channels inner, S accumulated in place in out[i] (each group's indices are read
+ * once; the sum over g runs in the same order for every channel). F % 4 == 0.
+ */
+function inferGrouped(): Func {
+  const f = new Func('inferGrouped', Array(14).fill('i32'));
+  const [aS, aN, strideA, P, start, nbr, bond, wgt, v, sc2, sh2, out, K, F] = f.params;
+  const t = temps(f);
+  const i = f.local('i32'), g = f.local('i32'), g1 = f.local('i32'), kb = f.local('i32'), fb = f.local('i32');
+  const pa = f.local('i32'), pb = f.local('i32'), pn = f.local('i32'), po = f.local('i32'), pv = f.local('i32');
+  const rowBytesA = f.local('i32'), rowBytesP = f.local('i32');
+  const yf = f.local('v128'), yc = f.local('v128'), sig = f.local('v128'), w = f.local('v128'), x = f.local('v128');
+  f.set(fb, ishl(get(F), i32(2)));
+  f.set(rowBytesA, ishl(get(strideA), i32(2)));
+  f.set(rowBytesP, ishl(get(F), i32(3)));
+  f.forRange(i, i32(0), get(K), 1, () => {
+    f.set(po, iadd(get(out), imul(get(i), get(fb))));
+    f.set(pa, iadd(get(aS), imul(get(i), get(rowBytesA))));
+    f.forRange(kb, i32(0), get(fb), 16, () => f.store4(iadd(get(po), get(kb)), f4.zero()));
+    f.set(g1, iload(at(get(start), iadd(get(i), i32(1)))));
+    f.forRange(g, iload(at(get(start), get(i))), get(g1), 1, () => {
+      f.set(pb, iadd(get(P), imul(iload(at(get(bond), get(g))), get(rowBytesP))));
+      f.set(pn, iadd(get(aN), imul(iload(at(get(nbr), get(g))), get(rowBytesA))));
+      f.set(w, f4.splat(fload(at(get(wgt), get(g)))));
+      f.forRange(kb, i32(0), get(fb), 16, () => {
+        f.set(yf, f4.add(f4.add(f4.load(iadd(get(pa), get(kb))), f4.load(iadd(get(pn), get(kb)))), f4.load(iadd(get(pb), get(kb)))));
+        const kc = iadd(get(kb), get(fb));
+        f.set(yc, f4.add(f4.add(f4.load(iadd(get(pa), kc)), f4.load(iadd(get(pn), kc))), f4.load(iadd(get(pb), kc))));
+        f.set(sig, sigmoidSigned(t, yf));
+        const dst = iadd(get(po), get(kb));
+        f.store4(dst, f4.add(f4.load(dst), f4.mul(get(w), f4.mul(get(sig), softplusFast(t, yc)))));
+      });
+    });
+    f.set(pv, iadd(get(v), imul(get(i), get(fb))));
+    f.forRange(kb, i32(0), get(fb), 16, () => {
+      const dst = iadd(get(po), get(kb));
+      f.set(x, f4.add(f4.load(iadd(get(pv), get(kb))), f4.add(f4.mul(f4.load(dst), f4.load(iadd(get(sc2), get(kb)))), f4.load(iadd(get(sh2), get(kb))))));
+      f.store4(dst, softplusFast(t, x));
+    });
+  });
+  return f;
+}
+
 /** Test hook: elementwise sigmoid and softplus of n floats (n % 4 == 0). */
 function activations(): Func {
   const f = new Func('activations', ['i32', 'i32', 'i32', 'i32']);
@@ -318,13 +439,23 @@ export interface SimdEdgeKernels {
   infer(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, bias: number, S: number, N: number, M: number, F: number): void;
   activations(x: number, sig: number, sp: number, n: number): void;
   softplus(x: number, y: number, n: number): void;
+  /** bondProject(G, span, W, bias, P, U, Gdim, C), C % 8 == 0 */
+  bondProject8(G: number, span: number, W: number, bias: number, P: number, U: number, Gdim: number, C: number): void;
+  /** the same with C % 16 == 0 */
+  bondProject16(G: number, span: number, W: number, bias: number, P: number, U: number, Gdim: number, C: number): void;
+  inferGrouped(
+    aS: number, aN: number, strideA: number, P: number, start: number, nbr: number, bond: number, wgt: number,
+    v: number, scale: number, shift: number, out: number, K: number, F: number,
+  ): void;
 }
 
 let moduleBytes: Uint8Array | undefined;
 
 /** The kernel module binary (built once). */
 export function simdModuleBytes(): Uint8Array {
-  moduleBytes ??= buildModule([fwd1(), fwd2(), bwd(), infer(), activations(), softplus()]);
+  moduleBytes ??= buildModule([
+    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(),
+  ]);
   return moduleBytes;
 }
 

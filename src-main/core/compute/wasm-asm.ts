@@ -276,6 +276,10 @@ export const f4 = {
   div: simdBin(0xe7),
   min: simdBin(0xe8),
   max: simdBin(0xe9),
+  /** pseudo-minimum b < a ? b : a (one minps on x64; f4.min also orders NaN and -0, in several instructions) */
+  pmin: simdBin(0xea),
+  /** pseudo-maximum a < b ? b : a */
+  pmax: simdBin(0xeb),
   abs: simdUn(0xe0),
   neg: simdUn(0xe1),
   ge: simdBin(0x46),
@@ -311,6 +315,8 @@ export const i4 = {
   },
   add: simdBin(0xae),
   sub: simdBin(0xb1),
+  /** the bits of an f32x4 value as i32x4 (no instruction: v128 is untyped) */
+  bits: (a: Expr): Expr => a,
   shl: (a: Expr, n: number): Expr => (f) => {
     a(f);
     f.op(0x41);

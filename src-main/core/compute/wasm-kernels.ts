@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { kernelMemory, replaceKernel, softplus } from './kernel-util';
 import { registerFusedKernels, simdForBackend, wasmPtr } from './fused-kernels';
+import { registerGroupedKernels } from './grouped-kernels';
 
 const registered = new Set<string>();
 
@@ -216,4 +217,5 @@ export function registerKernelFixes(backendName: string): void {
     wasmIdentityFix();
   }
   registerFusedKernels(backendName);
+  registerGroupedKernels(backendName);
 }

@@ -198,10 +198,20 @@ export interface CreateFeaturizerOptions extends FeaturizerConfig {
   readonly threads: number;
   /** Bundled worker script, or undefined to run in-process. */
   readonly workerScript: string | undefined;
+  /**
+   * Chunks queued on each worker ahead of its answers (default 1): lets the workers go on featurizing
+   * while the calling thread is busy (see WorkerPoolOptions.tasksPerWorker).
+   */
+  readonly tasksPerWorker?: number;
 }
 
 export function createFeaturizer(options: CreateFeaturizerOptions): ChunkFeaturizer {
   if (options.threads < 1 || options.workerScript === undefined) return new InProcessFeaturizer(options);
   const script = options.workerScript;
-  return new WorkerFeaturizer((size) => new WorkerPool<FeaturizeRequest, FeaturizeResponse>(script, size), options.threads, options);
+  const poolOptions = { tasksPerWorker: options.tasksPerWorker ?? 1 };
+  return new WorkerFeaturizer(
+    (size) => new WorkerPool<FeaturizeRequest, FeaturizeResponse>(script, size, undefined, poolOptions),
+    options.threads,
+    options,
+  );
 }

@@ -150,7 +150,7 @@ export function softSharingPenalty(config: ModelConfig, store: ParamStore): tf.S
   return tf.mul(total, config.softSharingStrength) as tf.Scalar;
 }
 
-interface FoldedTower {
+export interface FoldedTower {
   /** Projected element table [rows, F] (embedding folded in). */
   tableProj: Tensor2D;
   convs: FoldedConv[];
@@ -166,7 +166,7 @@ interface FoldedTower {
  * Holds its own tensors (independent of the ParamStore afterwards).
  */
 export class FoldedNetwork {
-  private constructor(readonly config: ModelConfig, private readonly towers: FoldedTower[]) {}
+  private constructor(readonly config: ModelConfig, readonly towers: FoldedTower[]) {}
 
   static fromStore(config: ModelConfig, store: ParamStore, table: Tensor2D): FoldedNetwork {
     const eps = config.bnEpsilon;

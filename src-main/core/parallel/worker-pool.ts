@@ -39,16 +39,27 @@ export function defaultThreadCount(): number {
   return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }
 
+export interface WorkerPoolOptions {
+  /**
+   * Tasks posted to one worker ahead of its answers (default 1). Above 1, a worker starts its next task at
+   * once instead of waiting for this thread to take its answer and post more work, which matters when this
+   * thread is busy for long stretches (screening predicts on it while the workers featurize).
+   */
+  readonly tasksPerWorker?: number;
+}
+
 export class WorkerPool<Req, Res> {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
   private readonly queue: { msg: TaskMessage<Req>; transfer: readonly TransferListItem[] }[] = [];
   private readonly pending = new Map<number, Pending<Res>>();
-  private readonly busy = new Map<Worker, number>();
+  /** Live workers and the ids of the tasks posted to each, oldest first. */
+  private readonly busy = new Map<Worker, number[]>();
+  private readonly depth: number;
   private nextId = 0;
   private closed = false;
 
-  constructor(script: string, size: number, workerData?: unknown) {
+  constructor(script: string, size: number, workerData?: unknown, options: WorkerPoolOptions = {}) {
+    this.depth = Math.max(1, Math.floor(options.tasksPerWorker ?? 1));
     for (let i = 0; i < Math.max(1, size); i++) {
       const w = new Worker(script, { workerData });
       w.on('message', (m: ResultMessage<Res>) => this.onMessage(w, m));
@@ -57,7 +68,7 @@ export class WorkerPool<Req, Res> {
         if (!this.closed && code !== 0) this.onCrash(w, new Error(`worker exited with code ${code}`));
       });
       this.workers.push(w);
-      this.idle.push(w);
+      this.busy.set(w, []);
     }
   }
 
@@ -82,18 +93,30 @@ export class WorkerPool<Req, Res> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
+  /** Posts queued tasks, each to the live worker with the fewest tasks, while one has room. */
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const w = this.idle.pop()!;
+    while (this.queue.length > 0) {
+      let best: Worker | undefined;
+      let load = this.depth;
+      for (const [w, ids] of this.busy) {
+        if (ids.length < load) {
+          best = w;
+          load = ids.length;
+        }
+      }
+      if (!best) return;
       const { msg, transfer } = this.queue.shift()!;
-      this.busy.set(w, msg.id);
-      w.postMessage(msg, transfer as TransferListItem[]);
+      this.busy.get(best)!.push(msg.id);
+      best.postMessage(msg, transfer as TransferListItem[]);
     }
   }
 
   private onMessage(w: Worker, m: ResultMessage<Res>): void {
-    this.busy.delete(w);
-    this.idle.push(w);
+    const ids = this.busy.get(w);
+    if (ids) {
+      const at = ids.indexOf(m.id);
+      if (at >= 0) ids.splice(at, 1);
+    }
     const p = this.pending.get(m.id);
     this.pending.delete(m.id);
     if (p) {
@@ -104,16 +127,15 @@ export class WorkerPool<Req, Res> {
   }
 
   private onCrash(w: Worker, err: Error): void {
-    // A dead worker never takes work again (an idle one would otherwise swallow the next task).
-    const idleAt = this.idle.indexOf(w);
-    if (idleAt >= 0) this.idle.splice(idleAt, 1);
-    const id = this.busy.get(w);
-    if (id !== undefined) {
+    // A dead worker never takes work again (it would otherwise swallow the next task).
+    const ids = this.busy.get(w);
+    if (!ids) return; // already handled ('error' and then 'exit')
+    this.busy.delete(w);
+    for (const id of ids) {
       this.pending.get(id)?.reject(err);
       this.pending.delete(id);
-      this.busy.delete(w);
     }
-    if (!this.closed && (this.idle.length + this.busy.size === 0 || id !== undefined)) {
+    if (!this.closed && (this.busy.size === 0 || ids.length > 0)) {
       // A crashed worker fails everything still queued: the caller decides whether to retry in-process.
       for (const [pid, p] of this.pending) {
         p.reject(new Error(`worker pool failed: ${err.message}`));

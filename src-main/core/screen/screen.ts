@@ -51,7 +51,7 @@ export interface ScreenOptions {
   chunkSize?: number;
   /** Crystals per predict call (default 512). */
   batchSize?: number;
-  /** Chunks alive at once (default: enough to fill a batch, plus two per thread). */
+  /** Chunks alive at once (default: enough to fill two batches, plus two per thread). */
   maxChunksInFlight?: number;
   /** Structure reader options (partial occupancy policy, size limits). */
   readOptions?: ReadOptions;
@@ -214,7 +214,11 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
   const batchSize = positiveInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE);
   const threads = options.threads ?? Math.max(1, defaultThreadCount() - 1);
   if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`threads must be a non-negative integer, got ${threads}`);
-  const maxAlive = positiveInt('maxChunksInFlight', options.maxChunksInFlight, Math.ceil(batchSize / chunkSize) + 2 * Math.max(1, threads));
+  // Enough chunks alive for one batch being predicted plus the next one being featurized meanwhile (the
+  // workers keep going while this thread predicts: each has its share of a batch queued), plus two per thread.
+  const chunksPerBatch = Math.ceil(batchSize / chunkSize);
+  const maxAlive = positiveInt('maxChunksInFlight', options.maxChunksInFlight, 2 * chunksPerBatch + 2 * Math.max(1, threads));
+  const tasksPerWorker = Math.ceil(chunksPerBatch / Math.max(1, threads)) + 1;
   const shard = options.shard ? validateShard(options.shard) : undefined;
 
   let layout: OutputLayout;
@@ -301,7 +305,7 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
   const workerScript = options.workerScript === null ? undefined : (options.workerScript ?? workerScriptPath(SCREEN_WORKER_NAME));
   let featurizer: ChunkFeaturizer;
   try {
-    featurizer = createFeaturizer({ threads, workerScript, graphSettings: model.graphSettings, readOptions: options.readOptions ?? {}, onWarning });
+    featurizer = createFeaturizer({ threads, workerScript, tasksPerWorker, graphSettings: model.graphSettings, readOptions: options.readOptions ?? {}, onWarning });
   } catch (err) {
     appender.close();
     countController.abort();
