@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readModelCard, resolveDefaultModel } from '../../src-main/core/models';
+import { listModels, readModelCard, resolveDefaultModel } from '../../src-main/core/models';
 import type { ScreeningTable } from '../../src-main/ipc/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, HAVE_SAMPLE, SAMPLE_DATASET, scrollToTestId } from './helpers';
@@ -23,6 +23,10 @@ const FILES = SAMPLE_FILES + 2; // + an unreadable file + solid argon (an elemen
 const shipped = resolveDefaultModel();
 const card = readModelCard(shipped.dir);
 const SINGLE_TASK = 'cgcnn-formation-energy-mp25k';
+/** Every model in resources/models, as the app lists them: the default first, then by name. */
+const SHIPPED = listModels({ extraDirs: [] })
+  .models.filter((m) => m.source === 'shipped')
+  .map((m) => `shipped:${m.name}`);
 
 /** The renderer's formatValue (3 significant digits). */
 function shown(v: number): string {
@@ -94,7 +98,9 @@ describe.skipIf(!HAVE_SAMPLE)('Screening with the shipped models', () => {
     expect(groups).toEqual(['Shipped with the app', 'Your models']);
     const options = async (group: string) =>
       t('screening-model').locator(`optgroup[data-group="${group}"] option`).evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
-    expect(await options('shipped')).toEqual([`shipped:${shipped.name}`, `shipped:${SINGLE_TASK}`]);
+    expect(SHIPPED).toContain(`shipped:${SINGLE_TASK}`);
+    expect(await options('shipped')).toEqual(SHIPPED);
+    expect(SHIPPED[0]).toBe(`shipped:${shipped.name}`);
     expect(await options('user')).toEqual(['user:my-formation-energy']);
     // Each option names the model and every property with its test MAE and unit.
     const text = (await t('screening-model').locator(`option[value="shipped:${shipped.name}"]`).textContent())!;
@@ -227,9 +233,9 @@ describe.skipIf(!HAVE_SAMPLE)('Screening with the shipped models', () => {
   it('lists the installed models with their cards under About / System', async () => {
     await t('nav-about').click();
     await t('models-panel').waitFor();
-    await expect.poll(() => t('model-card').count()).toBe(3);
+    await expect.poll(() => t('model-card').count()).toBe(SHIPPED.length + 1);
     const cards = await t('model-card').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-source')}:${e.getAttribute('data-name')}`));
-    expect(cards).toEqual([`shipped:${shipped.name}`, `shipped:${SINGLE_TASK}`, 'user:my-formation-energy']);
+    expect(cards).toEqual([...SHIPPED, 'user:my-formation-energy']);
     const def = app.page.locator(`[data-testid="model-card"][data-name="${shipped.name}"]`);
     expect(await def.locator('[data-testid="model-card-license"]').textContent()).toContain('CC BY 4.0');
     expect(await def.textContent()).toContain('default');
