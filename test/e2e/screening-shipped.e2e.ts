@@ -35,29 +35,8 @@ function shown(v: number): string {
   return Number(v.toPrecision(3 + (abs >= 1 ? Math.floor(Math.log10(abs)) : 0))).toString();
 }
 
-const ARGON_CIF = `data_Ar
-_cell_length_a 5.26
-_cell_length_b 5.26
-_cell_length_c 5.26
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-_symmetry_space_group_name_H-M 'P 1'
-loop_
-_symmetry_equiv_pos_as_xyz
-'x, y, z'
-loop_
-_atom_site_type_symbol
-_atom_site_label
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-_atom_site_occupancy
-Ar Ar1 0 0 0 1
-Ar Ar2 0.5 0.5 0 1
-Ar Ar3 0.5 0 0.5 1
-Ar Ar4 0 0.5 0.5 1
-`;
+/** Solid argon, fcc (4 atoms): every element the features know, but argon is not in the models' training data. */
+const ARGON_CIF = path.resolve(__dirname, '../fixtures/structures/Ar-fcc.cif');
 
 beforeAll(async () => {
   app = await startApp();
@@ -76,7 +55,7 @@ beforeAll(async () => {
     for (const f of cifs) fs.copyFileSync(path.join(SAMPLE_DATASET, f), path.join(screenDir, f));
   }
   fs.writeFileSync(path.join(screenDir, 'zz-broken.cif'), 'data_broken\n_cell_length_a 1\n');
-  fs.writeFileSync(path.join(screenDir, 'Ar-fcc.cif'), ARGON_CIF);
+  fs.copyFileSync(ARGON_CIF, path.join(screenDir, 'Ar-fcc.cif'));
 });
 
 afterEach(() => {

@@ -19,29 +19,7 @@ const SAMPLE = path.resolve(REPO, '../shared/datasets/mt-cgcnn-sample');
 const HAVE_SAMPLE = fs.existsSync(path.join(SAMPLE, 'id_prop.csv'));
 
 /** Solid argon, fcc (4 atoms): every element the features know, but argon is not in the models' training data. */
-const ARGON_CIF = `data_Ar
-_cell_length_a 5.26
-_cell_length_b 5.26
-_cell_length_c 5.26
-_cell_angle_alpha 90
-_cell_angle_beta 90
-_cell_angle_gamma 90
-_symmetry_space_group_name_H-M 'P 1'
-loop_
-_symmetry_equiv_pos_as_xyz
-'x, y, z'
-loop_
-_atom_site_type_symbol
-_atom_site_label
-_atom_site_fract_x
-_atom_site_fract_y
-_atom_site_fract_z
-_atom_site_occupancy
-Ar Ar1 0 0 0 1
-Ar Ar2 0.5 0.5 0 1
-Ar Ar3 0.5 0 0.5 1
-Ar Ar4 0 0.5 0.5 1
-`;
+const ARGON_CIF = path.resolve(__dirname, '../fixtures/structures/Ar-fcc.cif');
 
 let work: string;
 let home: string;
@@ -191,7 +169,7 @@ describe.skipIf(!HAVE_SAMPLE)('screen:start with a catalogue model (real handler
     folder = path.join(work, 'to screen');
     fs.mkdirSync(folder, { recursive: true });
     for (const f of files) fs.copyFileSync(path.join(SAMPLE, f), path.join(folder, f));
-    fs.writeFileSync(path.join(folder, 'Ar-fcc.cif'), ARGON_CIF);
+    fs.copyFileSync(ARGON_CIF, path.join(folder, 'Ar-fcc.cif'));
     fs.writeFileSync(path.join(folder, 'zz-broken.cif'), 'data_broken\n_cell_length_a 1\n');
   });
 

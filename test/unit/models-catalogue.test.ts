@@ -191,6 +191,8 @@ describe('model catalogue', () => {
     expect(formatBytes(1901496)).toBe('1.9 MB');
     expect(formatBytes(123_456)).toBe('123 kB');
     expect(formatBytes(999_999)).toBe('1.0 MB');
+    expect(formatBytes(-1)).toBe('–');
+    expect(formatBytes(Number.NaN)).toBe('–');
   });
 
   it('follows MTCGCNN_RESOURCES, MTCGCNN_HOME and MTCGCNN_MODELS_PATH by default', async () => {

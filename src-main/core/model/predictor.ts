@@ -49,6 +49,15 @@ export interface PredictorOptions {
  */
 export const GROUPED_EDGE_BUDGET = 50_000;
 
+/** Progress of predict(): member forwards done (crystals x members) out of the total. */
+type Progress = (done: number, total: number) => void;
+
+/**
+ * How an engine hands predict() one forward's normalized outputs: crystals `first`..`first + count - 1`, crystal i's
+ * task t at `p[i * stride + offset + t]`.
+ */
+type Accumulate = (p: Float32Array, stride: number, offset: number, first: number, count: number) => void;
+
 export class Predictor {
   private readonly nets: FoldedNetwork[];
   private readonly basis: BondBasis;
@@ -100,7 +109,7 @@ export class Predictor {
     return this.nets.length;
   }
 
-  predict(graphs: readonly CrystalGraph[], onProgress?: (done: number, total: number) => void): PredictionResult {
+  predict(graphs: readonly CrystalGraph[], onProgress?: Progress): PredictionResult {
     const T = this.bundle.config.tasks.length;
     const n = graphs.length;
     const M = this.bundle.graphSettings.maxNeighbors;
@@ -111,7 +120,7 @@ export class Predictor {
     const K = this.nets.length;
     const sum = Array.from({ length: T }, () => new Float64Array(n));
     const sq = Array.from({ length: T }, () => new Float64Array(n));
-    const accumulate = (p: Float32Array, stride: number, offset: number, first: number, count: number): void => {
+    const accumulate: Accumulate = (p, stride, offset, first, count) => {
       for (let t = 0; t < T; t++) {
         const { mean, std } = this.bundle.normalizers[t];
         for (let i = 0; i < count; i++) {
@@ -133,8 +142,8 @@ export class Predictor {
   private predictGrouped(
     grouped: GroupedEnsemble,
     graphs: readonly CrystalGraph[],
-    accumulate: (p: Float32Array, stride: number, offset: number, first: number, count: number) => void,
-    onProgress?: (done: number, total: number) => void,
+    accumulate: Accumulate,
+    onProgress?: Progress,
   ): void {
     const T = this.bundle.config.tasks.length;
     const n = graphs.length;
@@ -168,8 +177,8 @@ export class Predictor {
 
   private predictPerMember(
     graphs: readonly CrystalGraph[],
-    accumulate: (p: Float32Array, stride: number, offset: number, first: number, count: number) => void,
-    onProgress?: (done: number, total: number) => void,
+    accumulate: Accumulate,
+    onProgress?: Progress,
   ): void {
     const T = this.bundle.config.tasks.length;
     const n = graphs.length;

@@ -388,16 +388,3 @@ export function resolveModel(nameOrDir?: string, options: CatalogueOptions = {})
       (names.length > 0 ? ` (installed: ${[...new Set(names)].join(', ')}; see mtcgcnn models)` : ' (no models are installed; see mtcgcnn models)'),
   );
 }
-
-/** "1.9 MB" style size (SI units: 1 kB = 1000 B). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1000;
-  let u = 0;
-  while (v >= 999.95 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
-}

@@ -3,7 +3,6 @@ export {
   DEFAULT_MODEL_FILE,
   MODELS_PATH_ENV,
   ModelCatalogueError,
-  formatBytes,
   listModels,
   readDefaultModelName,
   readModelCard,
@@ -19,3 +18,4 @@ export {
   type ModelSource,
   type ResolvedModel,
 } from './catalogue';
+export { formatBytes } from './format-bytes';

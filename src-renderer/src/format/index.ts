@@ -66,16 +66,5 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${formatInt(n)} ${n === 1 ? word : many}`;
 }
 
-/** Bytes in SI units, as `mtcgcnn models` prints them ("1.9 MB"). */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '–';
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1000;
-  let u = 0;
-  while (v >= 999.95 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
-}
+/** Bytes in SI units, as `mtcgcnn models` prints them ("1.9 MB"): the core's own formatter (a Node-free module). */
+export { formatBytes } from '../../../src-main/core/models/format-bytes';
