@@ -6,6 +6,7 @@
 //  - single-task CGCNN ensembles for the properties where one beats E4 (they are not made the default):
 //      node scripts/train-default-models.mjs --name cgcnn-formation-energy-mp25k --tasks formation_energy_per_atom_eV --epochs 15 --ensemble 3
 //      node scripts/train-default-models.mjs --name cgcnn-band-gap-mp25k --tasks band_gap_eV --epochs 15 --ensemble 3
+//      node scripts/train-default-models.mjs --name cgcnn-fermi-energy-mp25k --tasks efermi_eV --epochs 15 --ensemble 3
 // Usage: npm run build && node scripts/train-default-models.mjs [--data DIR] [--name NAME] [--tasks C1,C2] [--epochs N] [--ensemble K]
 // The dataset is read from ../shared and never copied; only the trained bundle is written to resources/models.
 import { spawnSync } from 'node:child_process';
