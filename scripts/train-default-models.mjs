@@ -40,6 +40,15 @@ if (r.status !== 0) process.exit(r.status ?? 1);
 rmSync(dest, { recursive: true, force: true });
 mkdirSync(dest, { recursive: true });
 for (const f of readdirSync(work)) if (f !== 'checkpoint.bin' && !f.startsWith('checkpoint')) cpSync(path.join(work, f), path.join(dest, f), { recursive: true });
+// The training card records where the data and the bundle were: say it relative to the repository (../shared/...,
+// resources/models/...) so that no path of the machine that trained it ships. Only JSON metadata changes; the
+// weights' checksums cover the weight files alone.
+const relative = (p) => path.relative(process.cwd(), p).split(path.sep).join('/');
+for (const f of ['model.json', 'training-run.json']) {
+  const file = path.join(dest, f);
+  const text = readFileSync(file, 'utf8').split(data).join(relative(data)).split(work).join(relative(dest));
+  writeFileSync(file, text);
+}
 const model = JSON.parse(readFileSync(path.join(dest, 'model.json'), 'utf8'));
 const card = model.trainingCard;
 const bytes = (p) => (statSync(p).isDirectory() ? readdirSync(p).reduce((a, f) => a + bytes(path.join(p, f)), 0) : statSync(p).size);
