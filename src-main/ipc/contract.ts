@@ -863,14 +863,19 @@ const chooseFolderGuard: Guard<ChooseFolderRequest> = (v) => {
   return { title: displayName(o.title, 'title'), ...(o.defaultPath !== undefined ? { defaultPath: absPath(o.defaultPath, 'defaultPath') } : {}) };
 };
 
-const chooseFileGuard: Guard<ChooseFileRequest> = (v) => {
-  const o = record(v, 'argument');
-  onlyKeys(o, ['title', 'defaultPath', 'extensions'], 'argument');
-  const extensions = list(o.extensions, 'extensions', (x, w) => {
+/** File-name extensions of a file dialog's filter: 1 to 10, letters and digits, no dot. */
+function extensionList(v: unknown): string[] {
+  return list(v, 'extensions', (x, w) => {
     const e = str(x, w, { maxLength: 10 });
     if (!/^[A-Za-z0-9]+$/.test(e)) throw new IpcArgumentError(`${w} must be letters and digits (no dot)`);
     return e;
   }, { min: 1, max: 10 });
+}
+
+const chooseFileGuard: Guard<ChooseFileRequest> = (v) => {
+  const o = record(v, 'argument');
+  onlyKeys(o, ['title', 'defaultPath', 'extensions'], 'argument');
+  const extensions = extensionList(o.extensions);
   return {
     title: displayName(o.title, 'title'),
     ...(o.defaultPath !== undefined ? { defaultPath: absPath(o.defaultPath, 'defaultPath') } : {}),
@@ -1017,11 +1022,7 @@ const exportScreeningGuard: Guard<ExportScreeningRequest> = (v) => {
 const chooseSaveFileGuard: Guard<ChooseSaveFileRequest> = (v) => {
   const o = record(v, 'argument');
   onlyKeys(o, ['title', 'defaultPath', 'extensions'], 'argument');
-  const extensions = list(o.extensions, 'extensions', (x, w) => {
-    const e = str(x, w, { maxLength: 10 });
-    if (!/^[A-Za-z0-9]+$/.test(e)) throw new IpcArgumentError(`${w} must be letters and digits (no dot)`);
-    return e;
-  }, { min: 1, max: 10 });
+  const extensions = extensionList(o.extensions);
   return { title: displayName(o.title, 'title'), ...(o.defaultPath !== undefined ? { defaultPath: absPath(o.defaultPath, 'defaultPath') } : {}), extensions };
 };
 

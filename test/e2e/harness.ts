@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
-import { printHtmlToPdf } from '../../src-main/core/report/pdf';
+import { CHROMIUM_ARGS as PDF_CHROMIUM_ARGS, printHtmlToPdf } from '../../src-main/core/report/pdf';
 import { createHandlers } from '../../src-main/app/handlers';
 import { describeBackend } from '../../src-main/app/backend-summary';
 import { JobManager } from '../../src-main/app/jobs';
@@ -35,17 +35,8 @@ export const RENDERER_DIR = path.join(REPO_ROOT, 'out/renderer');
 export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results/e2e');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-swiftshader',
-];
+/** The report printer's launch arguments, plus software WebGL for 3Dmol. */
+export const CHROMIUM_ARGS = [...PDF_CHROMIUM_ARGS, '--enable-unsafe-swiftshader'];
 
 // ---------------------------------------------------------------- static server
 

@@ -53,13 +53,15 @@ Examples: mtcgcnn predict a.cif b.vasp
       }
     }
     const ok = rows.filter((r) => r.graph);
+    /** Row -> its column in the predictions (rows without a graph have none). */
+    const column = new Map(ok.map((r, i) => [r, i]));
     const pred = ok.length ? predictor.predict(ok.map((r) => r.graph!)) : { mean: [] as Float64Array[] };
     const tasks = predictor.tasks;
     const layout = outputLayout({ tasks, ensembleSize: predictor.members });
     const metalCall = (gap: number) => (gap < layout.metalThreshold ? 'metal' : 'non-metal');
     const results = rows.map((r) => {
-      const i = ok.indexOf(r);
-      if (i < 0) return { file: r.file, id: r.id, error: r.error };
+      const i = column.get(r);
+      if (i === undefined) return { file: r.file, id: r.id, error: r.error };
       return {
         file: r.file,
         id: r.id,
@@ -90,8 +92,8 @@ Examples: mtcgcnn predict a.cif b.vasp
       else {
         const lines = [csvLine(layout.header)];
         for (const r of rows) {
-          const i = ok.indexOf(r);
-          if (i < 0) lines.push(csvLine(errorRow(layout, r.id, r.file, r.error ?? 'unknown error')));
+          const i = column.get(r);
+          if (i === undefined) lines.push(csvLine(errorRow(layout, r.id, r.file, r.error ?? 'unknown error')));
           else {
             const mean = tasks.map((_, k) => pred.mean[k][i]);
             const std = pred.std ? tasks.map((_, k) => pred.std![k][i]) : undefined;
