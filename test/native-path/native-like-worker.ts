@@ -10,12 +10,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src-main/core/compute/backend';
 import { GRADIENT_KERNELS, projectGradientsInUse } from '../../src-main/core/compute/gradients';
 import { tfjsNodeStandIn } from './tfjs-node-stand-in';
-import { type StepInput, autoPath, predictShipped, runSteps } from './one-step';
+import { type StepInput, autoPath, predictShipped, runSteps, trainAndRecord } from './one-step';
 
 export interface NativeLikeRequest {
   step: StepInput;
   modelsDir: string;
   inferenceGraphs: Record<string, Uint8Array>;
+  /** Empty folder for the model bundle of trainAndRecord. */
+  bundleDir: string;
 }
 
 async function main(): Promise<void> {
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
   const path = autoPath();
   const steps = runSteps(req.step, path === 'fused');
   const inference = predictShipped(req.modelsDir, req.inferenceGraphs);
+  const recorded = await trainAndRecord(req.step, req.bundleDir);
   parentPort!.postMessage({
     backend: { name: backend.name, tfBackend: tf.getBackend(), versions: backend.versions },
     path,
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     gradientKernelsCovered: GRADIENT_KERNELS.filter((k) => tf.getGradient(k) !== undefined),
     steps,
     inference,
+    recorded,
   });
 }
 

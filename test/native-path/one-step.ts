@@ -17,7 +17,10 @@ import { BatchBuilder, BondBasis, batchToTensors, disposeBatchTensors } from '..
 import { applyBnUpdates, forwardTrain, softSharingPenalty } from '../../src-main/core/model/network';
 import { resolvePath } from '../../src-main/core/model/inference';
 import { Predictor } from '../../src-main/core/model/predictor';
-import { loadBundle } from '../../src-main/core/model/bundle';
+import { type ModelJson, loadBundle } from '../../src-main/core/model/bundle';
+import { trainModel } from '../../src-main/core/train/trainer';
+import type { TrainingData } from '../../src-main/core/train/types';
+import { RUN_RECORD_FILE, type TrainingRunRecord, saveTrainedModel } from '../../src-main/app/training-run';
 import { LossWeighter, type LossWeightingSpec, maskCounts, maskedTaskMse } from '../../src-main/core/train/loss';
 import { Adam } from '../../src-main/core/train/optimizer';
 import type { GraphSettings } from '../../src-main/core/graph/crystal-graph';
@@ -122,6 +125,37 @@ function runStep(input: StepInput, c: StepCase, fused: boolean): StepResult {
     weighter.logVar?.dispose();
     store.dispose();
   }
+}
+
+/** What a finished training records about its compute (model.json training card and training-run.json). */
+export interface RecordedCompute {
+  card: { backend: { name: string; description: string; versions: Record<string, string> }; computePath: string };
+  run: { backend: { name: string; description: string }; computePath: string };
+}
+
+/**
+ * A one-epoch training of a small model on the batch through trainModel and saveTrainedModel, as the app and
+ * `mtcgcnn train` run it, into `dir`; returns what its model card and run record say about the compute.
+ */
+export async function trainAndRecord(input: StepInput, dir: string): Promise<RecordedCompute> {
+  const graphs = decodeGraphs(input.graphs);
+  const T = input.cases[0].config.tasks.length;
+  const data: TrainingData = {
+    graphs,
+    targets: [...Array(T).keys()].map((t) => Float64Array.from(graphs, (_, i) => (input.mask[i * T + t] > 0 ? input.targets[i * T + t] : NaN))),
+    tasks: input.cases[0].config.tasks,
+    elementTable: { dimension: input.elementDimension, matrix: () => input.elementMatrix },
+    graphSettings: input.graphSettings,
+  };
+  const result = await trainModel({ model: { convDim: 8, numConv: 1, hiddenDim: 8 }, epochs: 1, seed: 1 }, data);
+  saveTrainedModel(dir, result, data, graphs);
+  const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as ModelJson;
+  if (!model.trainingCard) throw new Error(`${dir}/model.json has no training card`);
+  const run = JSON.parse(fs.readFileSync(path.join(dir, RUN_RECORD_FILE), 'utf8')) as TrainingRunRecord;
+  return {
+    card: { backend: model.trainingCard.backend, computePath: model.trainingCard.computePath },
+    run: { backend: run.backend, computePath: run.computePath },
+  };
 }
 
 /** 'fused' or 'reference': what the model's 'auto' path resolves to on the active backend. */

@@ -22,6 +22,7 @@ const ADAM_EPSILON = 1e-8; // the trainer's Adam default (optimizer.ts)
 const PREDICT_ABS_TOL = 1e-4; //   predictions (ensemble mean and std, original units: eV, eV/atom)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'vite';
@@ -36,7 +37,7 @@ import { DEFAULT_MODEL_CONFIG, makeModelConfig } from '../../src-main/core/model
 import { ParamStore } from '../../src-main/core/model/params';
 import { loadBundle } from '../../src-main/core/model/bundle';
 import {
-  type InferenceResult, type StepInput, type StepResult,
+  type InferenceResult, type RecordedCompute, type StepInput, type StepResult,
   autoPath, predictShipped, runSteps, shippedModelNames,
 } from '../native-path/one-step';
 import type { NativeLikeRequest } from '../native-path/native-like-worker';
@@ -61,6 +62,7 @@ interface NativeLikeReply {
   gradientKernelsCovered: string[];
   steps: StepResult[];
   inference: InferenceResult[];
+  recorded: RecordedCompute;
 }
 
 function readCrystals(settings: GraphSettings): CrystalGraph[] {
@@ -151,6 +153,7 @@ let input: StepInput;
 let wasmSteps: StepResult[];
 let wasmInference: InferenceResult[];
 let native: NativeLikeReply;
+let bundleDir: string | undefined;
 /** Largest differences seen, printed at the end (quoted in docs/training.md). */
 const seen: string[] = [];
 
@@ -174,7 +177,8 @@ describe('the native-backend path (tfjs gradients, plain ops) equals the fused w
     expect(info.name).toBe('wasm');
     input = stepInput();
     const graphsByModel = inferenceGraphs();
-    const nativeReply = runNativeLike({ step: input, modelsDir: MODELS, inferenceGraphs: graphsByModel });
+    bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtcgcnn-native-path-'));
+    const nativeReply = runNativeLike({ step: input, modelsDir: MODELS, inferenceGraphs: graphsByModel, bundleDir });
     expect(autoPath()).toBe('fused');
     wasmSteps = runSteps(input, true);
     wasmInference = predictShipped(MODELS, graphsByModel);
@@ -182,6 +186,7 @@ describe('the native-backend path (tfjs gradients, plain ops) equals the fused w
   }, 600_000);
 
   afterAll(() => {
+    if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
     if (seen.length) console.log(`largest differences, native-like vs fused wasm:\n  ${seen.join('\n  ')}`);
   });
 
@@ -193,6 +198,14 @@ describe('the native-backend path (tfjs gradients, plain ops) equals the fused w
     expect(native.gradientKernelsCovered).toEqual([...GRADIENT_KERNELS]);
     // ... and the app's side ran on the project's gradients (tfjs-core's Node build registers none).
     expect(projectGradientsInUse()).toEqual([...GRADIENT_KERNELS]);
+  });
+
+  it('a training on the native backend records it: model card (with the tfjs-node version) and run record', () => {
+    expect(native.recorded.card.backend.name).toBe('tensorflow');
+    expect(native.recorded.card.backend.description).toBe('TensorFlow native (CPU, multi-threaded)');
+    expect(native.recorded.card.backend.versions['tfjs-node']).toBe('4.22.0');
+    expect(native.recorded.card.computePath).toBe('reference');
+    expect(native.recorded.run).toEqual({ backend: { name: 'tensorflow', description: 'TensorFlow native (CPU, multi-threaded)' }, computePath: 'reference' });
   });
 
   it('one training step: loss, every gradient and every variable after one update agree', () => {
