@@ -79,10 +79,11 @@ export interface NativePackageAccess {
 export type NativePackage = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
 
 const HOW_TO_GET_GPU =
-  'On Linux x86-64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1: run `npm install @tensorflow/tfjs-node-gpu@4.22.0` ' +
-  'in the application folder (it downloads libtensorflow with GPU support), then restart. ' +
-  'Without a GPU, `npm install @tensorflow/tfjs-node@4.22.0` gives native multi-threaded CPU speed. ' +
-  'Check with `mtcgcnn info`; force a backend with MTCGCNN_BACKEND=gpu|node|wasm|cpu.';
+  'On Linux x86-64 with an NVIDIA GPU (driver > 450, CUDA 11.2, cuDNN 8.1) and Node 18 or 20: run ' +
+  '`npm install @tensorflow/tfjs-node-gpu@4.22.0` in the application folder (it downloads libtensorflow 2.9.1 with ' +
+  'GPU support), then restart. Without a GPU, `npm install @tensorflow/tfjs-node@4.22.0` gives native multi-threaded ' +
+  'CPU speed. Check with `mtcgcnn info`; force a backend with MTCGCNN_BACKEND=gpu|node|wasm|cpu. Details and known ' +
+  'install failures: "Running on a GPU" in docs/training.md.';
 
 /** What to install to get the native backend; part of every error and fallback message about it. */
 function installHint(pkg: NativePackage): string {
