@@ -35,7 +35,7 @@ describe('backend chooser with faked native packages', () => {
   it('forcing gpu or node without the package is a clear error naming the package and how to install it', async () => {
     const none = fakeNative({});
     await expect(initBackend({ force: 'gpu', native: none, ...quiet })).rejects.toThrow(
-      /MTCGCNN_BACKEND=gpu was requested but the native backend is unavailable: @tensorflow\/tfjs-node-gpu is not installed\. To use it, install it with `npm install @tensorflow\/tfjs-node-gpu@4\.22\.0`.*unset MTCGCNN_BACKEND/,
+      /MTCGCNN_BACKEND=gpu was requested but the native backend is unavailable: @tensorflow\/tfjs-node-gpu is not installed\. To use it, install it with `npm install @tensorflow\/tfjs-node-gpu@4\.22\.0` next to the application.s package\.json.*unset MTCGCNN_BACKEND/,
     );
     await expect(initBackend({ force: 'node', native: none, ...quiet })).rejects.toThrow(
       /MTCGCNN_BACKEND=node .*: @tensorflow\/tfjs-node is not installed\. To use it, install it with `npm install @tensorflow\/tfjs-node@4\.22\.0`/,

@@ -79,15 +79,17 @@ export interface NativePackageAccess {
 export type NativePackage = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
 
 const HOW_TO_GET_GPU =
-  'On Linux x86-64 with an NVIDIA GPU (driver > 450, CUDA 11.2, cuDNN 8.1) and Node 18 or 20: run ' +
-  '`npm install @tensorflow/tfjs-node-gpu@4.22.0` in the application folder (it downloads libtensorflow 2.9.1 with ' +
-  'GPU support), then restart. Without a GPU, `npm install @tensorflow/tfjs-node@4.22.0` gives native multi-threaded ' +
-  'CPU speed. Check with `mtcgcnn info`; force a backend with MTCGCNN_BACKEND=gpu|node|wasm|cpu. Details and known ' +
-  'install failures: "Running on a GPU" in docs/training.md.';
+  'On Linux x86-64 with an NVIDIA GPU (driver > 450, CUDA 11.2, cuDNN 8.1) and Node 20: run ' +
+  `\`npm install @tensorflow/tfjs-node-gpu@${tf.version_core}\` next to the application's package.json (it downloads ` +
+  'libtensorflow 2.9.1 with GPU support; an installed app must be rebuilt with it), then restart. Without a GPU, ' +
+  `\`npm install @tensorflow/tfjs-node@${tf.version_core}\` gives native multi-threaded CPU speed. Check with \`mtcgcnn info\`; force ` +
+  'a backend with MTCGCNN_BACKEND=gpu|node|wasm|cpu. Versions and known install failures: "Running on a GPU" in ' +
+  'docs/training.md.';
 
-/** What to install to get the native backend; part of every error and fallback message about it. */
+/** What to install to get the native backend; part of every error about a forced native backend. */
 function installHint(pkg: NativePackage): string {
-  return `install it with \`npm install ${pkg}@${tf.version_core}\` in the application folder (see "Running on a GPU" in docs/training.md)`;
+  return `install it with \`npm install ${pkg}@${tf.version_core}\` next to the application's package.json ` +
+    '(see "Running on a GPU" in docs/training.md)';
 }
 
 let current: BackendInfo | undefined;
