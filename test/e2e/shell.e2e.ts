@@ -49,6 +49,14 @@ describe('app shell', () => {
     const status = byTestId('status-backend');
     await expect.poll(() => status.getAttribute('data-backend'), { timeout: 60_000 }).toBe(backend.name);
     expect((await status.textContent())?.trim()).toBe(backend.name);
+    // Why the native backend is not in use and how to get it: a marker, the tooltip, and About on click.
+    const title = (await byTestId('status-backend-item').getAttribute('title')) ?? '';
+    expect(title).toContain(backend.description);
+    if (backend.fallbackReason) {
+      expect(await byTestId('status-backend-fallback').isVisible()).toBe(true);
+      expect(title).toContain(`Why not native TensorFlow: ${backend.fallbackReason}`);
+      expect(title).toContain(`How to get it: ${backend.howToGetGpu.replace(/`/g, '')}`);
+    } else expect(await byTestId('status-backend-fallback').count()).toBe(0);
     expect(await byTestId('status-version').textContent()).toBe(`v${APP_VERSION}`);
     expect(await byTestId('status-jobs').textContent()).toContain('No jobs running');
     // The default section is Projects, shown in the rail, the header and the view title.

@@ -52,13 +52,45 @@ export interface InitBackendOptions {
   skipNative?: boolean;
   /** Log function for warnings (default console.warn). */
   warn?: (msg: string) => void;
+  /** How native packages are found and loaded (default: Node's module resolution; tests inject fakes). */
+  native?: NativePackageAccess;
 }
 
+/** An installed native TensorFlow package, as found on disk before it is loaded. */
+export interface NativePackageProbe {
+  /** The package's own version, e.g. '4.22.0'. */
+  version: string;
+  /** Version of the @tensorflow/tfjs-core copy the package would resolve (its dependency), if found. */
+  tfjsCore?: string;
+}
+
+/**
+ * Finds and loads the optional native packages (@tensorflow/tfjs-node, @tensorflow/tfjs-node-gpu). `probe` must
+ * not execute the package (it reads package.json files only), so that a package built for another tfjs-core is
+ * skipped before it registers anything in the process-wide tfjs registries.
+ */
+export interface NativePackageAccess {
+  /** undefined when the package is not installed. */
+  probe(pkg: NativePackage): NativePackageProbe | undefined;
+  /** Executes the package (a native addon: registers the 'tensorflow' backend); throws when it cannot load. */
+  load(pkg: NativePackage): unknown;
+}
+
+export type NativePackage = '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu';
+
 const HOW_TO_GET_GPU =
-  'On Linux x86-64 with an NVIDIA GPU, CUDA 11.2 and cuDNN 8.1: run `npm install @tensorflow/tfjs-node-gpu@4.22.0` ' +
-  'in the application folder (it downloads libtensorflow with GPU support), then restart. ' +
-  'Without a GPU, `npm install @tensorflow/tfjs-node@4.22.0` gives native multi-threaded CPU speed. ' +
-  'Check with `mtcgcnn info`; force a backend with MTCGCNN_BACKEND=gpu|node|wasm|cpu.';
+  'On Linux x86-64 with an NVIDIA GPU (driver > 450, CUDA 11.2, cuDNN 8.1) and Node 20: run ' +
+  `\`npm install @tensorflow/tfjs-node-gpu@${tf.version_core}\` next to the application's package.json (it downloads ` +
+  'libtensorflow 2.9.1 with GPU support; an installed app must be rebuilt with it), then restart. Without a GPU, ' +
+  `\`npm install @tensorflow/tfjs-node@${tf.version_core}\` gives native multi-threaded CPU speed. Check with \`mtcgcnn info\`; force ` +
+  'a backend with MTCGCNN_BACKEND=gpu|node|wasm|cpu. Versions and known install failures: "Running on a GPU" in ' +
+  'docs/training.md.';
+
+/** What to install to get the native backend; part of every error about a forced native backend. */
+function installHint(pkg: NativePackage): string {
+  return `install it with \`npm install ${pkg}@${tf.version_core}\` next to the application's package.json ` +
+    '(see "Running on a GPU" in docs/training.md)';
+}
 
 let current: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
@@ -127,6 +159,37 @@ function nodeRequire(): NodeJS.Require {
   return createRequire(path.join(process.cwd(), 'package.json'));
 }
 
+function readPackageVersion(packageJson: string): string {
+  return (JSON.parse(fs.readFileSync(packageJson, 'utf8')) as { version: string }).version;
+}
+
+/** The real thing: Node's module resolution from this file (or the bundle), reading package.json files. */
+export const nodeNativePackages: NativePackageAccess = {
+  probe(pkg) {
+    let pkgJson: string;
+    try {
+      pkgJson = resolvePackageFile(`${pkg}/package.json`);
+    } catch {
+      return undefined;
+    }
+    // The copy of tfjs-core the package runs on: the one its @tensorflow/tfjs dependency resolves (a nested
+    // copy when its version differs from ours).
+    const resolveFrom = (base: string, spec: string): string | undefined => {
+      try {
+        return createRequire(base).resolve(spec);
+      } catch {
+        return undefined;
+      }
+    };
+    const union = resolveFrom(pkgJson, '@tensorflow/tfjs/package.json') ?? pkgJson;
+    const coreJson = resolveFrom(union, '@tensorflow/tfjs-core/package.json');
+    const tfjsCore = coreJson ? readPackageVersion(coreJson) : undefined;
+    return { version: readPackageVersion(pkgJson), ...(tfjsCore ? { tfjsCore } : {}) };
+  },
+  // A plain require keeps it a runtime lookup in a bundle (optional dependency, native addon).
+  load: (pkg) => nodeRequire()(pkg),
+};
+
 /** Folder holding tfjs-backend-wasm's .wasm binaries (with trailing separator). */
 export function wasmBinaryDir(): string {
   const pkg = resolvePackageFile('@tensorflow/tfjs-backend-wasm/package.json');
@@ -144,50 +207,55 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   if (process.versions.electron) versions.electron = process.versions.electron;
   const reasons: string[] = [];
 
+  const native = options.native ?? nodeNativePackages;
   const tryNative = async (gpu: boolean): Promise<BackendInfo | undefined> => {
-    const pkg = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-    try {
-      // A plain require keeps it a runtime lookup in a bundle (optional dependency, native addon).
-      const mod = nodeRequire()(pkg) as { version?: Record<string, string> };
-      const theirCore = mod.version?.['tfjs-core'];
-      if (theirCore && theirCore !== tf.version_core) {
-        reasons.push(`${pkg} brings tfjs-core ${theirCore} but the app uses ${tf.version_core}`);
-        return undefined;
-      }
-      if (!tf.findBackendFactory('tensorflow')) {
-        reasons.push(`${pkg} loaded but did not register the 'tensorflow' backend with this tfjs-core copy`);
-        return undefined;
-      }
-      const ok = await tf.setBackend('tensorflow');
-      if (!ok) {
-        reasons.push(`${pkg}: backend 'tensorflow' failed to initialise`);
-        return undefined;
-      }
-      const be = tf.backend() as unknown as { isUsingGpuDevice?: boolean; isGPUPackage?: boolean };
-      if (gpu && be.isUsingGpuDevice !== true) {
-        reasons.push(`${pkg} loaded but TensorFlow sees no usable GPU (check CUDA/cuDNN and the driver)`);
-        return undefined;
-      }
-      versions[pkg.replace('@tensorflow/', '')] = mod.version?.['tfjs-node'] ?? mod.version?.['tfjs-node-gpu'] ?? '?';
-      const tfv = (mod.version as Record<string, string> | undefined)?.tfjs;
-      if (tfv) versions.tfjs = tfv;
-      return {
-        name: gpu ? 'tensorflow-gpu' : 'tensorflow',
-        kind: gpu ? 'gpu' : 'node',
-        tfBackend: 'tensorflow',
-        description: gpu ? 'TensorFlow native (CUDA GPU)' : 'TensorFlow native (CPU, multi-threaded)',
-        simd: false,
-        threads: 0,
-        versions,
-        forced: force !== undefined,
-        howToGetGpu: HOW_TO_GET_GPU,
-        warnings: [],
-      };
-    } catch (e) {
-      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      reasons.push(/Cannot find module/.test(msg) ? `${pkg} is not installed` : `${pkg} failed to load: ${msg}`);
+    const pkg: NativePackage = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+    const found = native.probe(pkg);
+    if (!found) {
+      reasons.push(`${pkg} is not installed`);
       return undefined;
     }
+    if (found.tfjsCore !== tf.version_core) {
+      // Checked before loading: a package built on another tfjs-core would register its own gradients and kernels.
+      const theirs = found.tfjsCore ? `tfjs-core ${found.tfjsCore}` : 'no tfjs-core it can find';
+      reasons.push(`${pkg} ${found.version} was skipped: it uses ${theirs} but the app uses tfjs-core ${tf.version_core}; ` +
+        `reinstall it as ${pkg}@${tf.version_core}`);
+      return undefined;
+    }
+    try {
+      native.load(pkg);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      reasons.push(`${pkg} ${found.version} failed to load: ${msg}`);
+      return undefined;
+    }
+    if (!tf.findBackendFactory('tensorflow')) {
+      reasons.push(`${pkg} loaded but did not register the 'tensorflow' backend with this tfjs-core copy`);
+      return undefined;
+    }
+    const ok = await tf.setBackend('tensorflow');
+    if (!ok) {
+      reasons.push(`${pkg}: backend 'tensorflow' failed to initialise`);
+      return undefined;
+    }
+    const be = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+    if (gpu && be.isUsingGpuDevice !== true) {
+      reasons.push(`${pkg} loaded but TensorFlow sees no usable GPU (check CUDA 11.2, cuDNN 8.1 and the NVIDIA driver)`);
+      return undefined;
+    }
+    versions[pkg.replace('@tensorflow/', '')] = found.version;
+    return {
+      name: gpu ? 'tensorflow-gpu' : 'tensorflow',
+      kind: gpu ? 'gpu' : 'node',
+      tfBackend: 'tensorflow',
+      description: gpu ? 'TensorFlow native (CUDA GPU)' : 'TensorFlow native (CPU, multi-threaded)',
+      simd: false,
+      threads: 0,
+      versions,
+      forced: force !== undefined,
+      howToGetGpu: HOW_TO_GET_GPU,
+      warnings: [],
+    };
   };
 
   const finish = (info: BackendInfo): BackendInfo => {
@@ -200,12 +268,12 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   if (!options.skipNative && (force === undefined || force === 'gpu')) {
     const info = await tryNative(true);
     if (info) return finish(info);
-    if (force === 'gpu') throw new Error(`MTCGCNN_BACKEND=gpu requested but unavailable: ${reasons.join('; ')}`);
+    if (force === 'gpu') throw forcedError('gpu', '@tensorflow/tfjs-node-gpu', reasons);
   }
   if (!options.skipNative && (force === undefined || force === 'node')) {
     const info = await tryNative(false);
     if (info) return finish(info);
-    if (force === 'node') throw new Error(`MTCGCNN_BACKEND=node requested but unavailable: ${reasons.join('; ')}`);
+    if (force === 'node') throw forcedError('node', '@tensorflow/tfjs-node', reasons);
   }
   if (force === 'cpu') {
     // require (not import()): one CommonJS instance in source runs (vitest) and in vite's CJS bundles alike.
@@ -235,10 +303,16 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   });
 }
 
+function forcedError(kind: 'gpu' | 'node', pkg: NativePackage, reasons: string[]): Error {
+  return new Error(
+    `MTCGCNN_BACKEND=${kind} was requested but the native backend is unavailable: ${reasons.join('; ')}. ` +
+      `To use it, ${installHint(pkg)}; or unset MTCGCNN_BACKEND to run on WebAssembly.`,
+  );
+}
+
 function readVersion(pkg: string): string {
   try {
-    const file = resolvePackageFile(`${pkg}/package.json`);
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+    return readPackageVersion(resolvePackageFile(`${pkg}/package.json`));
   } catch {
     return '?';
   }

@@ -317,14 +317,26 @@ const configs: GradConfig[] = [
 ];
 
 let done = false;
+const registeredHere: string[] = [];
 
 /** Registers the gradients above for every kernel that has none yet. Idempotent. */
 export function registerGradientsIfMissing(): void {
   if (done) return;
   done = true;
   for (const c of configs) {
-    if (!tf.getGradient(c.kernelName)) tf.registerGradient(c);
+    if (!tf.getGradient(c.kernelName)) {
+      tf.registerGradient(c);
+      registeredHere.push(c.kernelName);
+    }
   }
+}
+
+/**
+ * Kernels whose gradient in this process is this module's (all of GRADIENT_KERNELS on wasm and cpu; none when
+ * a native backend's @tensorflow/tfjs registered tfjs's own set first).
+ */
+export function projectGradientsInUse(): readonly string[] {
+  return registeredHere.slice();
 }
 
 /** Kernel names this module can differentiate (for tests/diagnostics). */
