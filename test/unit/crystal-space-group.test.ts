@@ -342,3 +342,34 @@ describe('CIF in P1 and CIF under a space-group name only give the same sites', 
     }
   });
 });
+
+describe('CIF reader: space group by name, and explicit operations that disagree with it', () => {
+  const cell = '_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n';
+  const atoms = 'loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 0 0 0\nCl1 0.5 0.5 0.5\n';
+  it.each([
+    ["_symmetry_space_group_name_H-M 'F m -3 m'"],
+    ["_space_group_name_H-M_alt 'F m 3 m'"],
+    ["_symmetry_space_group_name_Hall '-F 4 2 3'"],
+    ["_space_group_name_Hall '-F 4 2 3'"],
+    ['_symmetry_Int_Tables_number 225'],
+    ['_space_group_IT_number 225'],
+  ])('rock salt from %s alone', (tag) => {
+    const [s] = parseStructures(`data_nacl\n${tag}\n${cell}${atoms}`, 'nacl.cif');
+    expect(s.structure.numSites).toBe(8);
+    expect(s.structure.reducedFormula()).toBe('NaCl');
+  });
+
+  it('reads from the listed operations and warns when they do not match the named group', () => {
+    const ops = "loop_\n_symmetry_equiv_pos_as_xyz\n'x,y,z'\n'-x,-y,-z'\n";
+    const [s] = parseStructures(`data_nacl\n_symmetry_space_group_name_H-M 'F m -3 m'\n${cell}${ops}${atoms}`, 'nacl.cif');
+    expect(s.structure.numSites).toBe(2);
+    expect(s.warnings.join('\n')).toMatch(/the 2 symmetry operations listed under _symmetry_equiv_pos_as_xyz do not match space group 'F m -3 m' \(F 4\/m -3 2\/m, Hall '-F 4 2 3'\) \(192 operations\)/);
+    const matching = "loop_\n_symmetry_equiv_pos_as_xyz\n'x,y,z'\n'-x,-y,-z'\n";
+    const [p] = parseStructures(`data_p\n_symmetry_space_group_name_H-M 'P -1'\n${cell}${matching}${atoms}`, 'p.cif');
+    expect(p.warnings.join('\n')).not.toMatch(/do not match/);
+  });
+
+  it('refuses an unknown symbol by name', () => {
+    expect(() => parseStructures(`data_x\n_symmetry_space_group_name_H-M 'F m -3 q'\n${cell}${atoms}`, 'x.cif')).toThrow(/unknown space group: 'F m -3 q' is not a Hermann-Mauguin symbol/);
+  });
+});
