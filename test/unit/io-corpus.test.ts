@@ -126,6 +126,7 @@ const DECISIONS: Record<string, Decision> = {
     check: (file, ref) => {
       const [def] = read(file, 'majority');
       expect(def.structure.numSites).toBe(26);
+      expect(ref[0].num_sites).toBe(44);
       // pymatgen's 44 sites hold O atoms 0.007 A apart: at a 0.001 A merge tolerance we refuse them as unphysical
       expect(codeOf(() => read(file, 'majority', 0.001))).toBe('unphysical');
     },
