@@ -68,7 +68,7 @@ const REASON_TEXT: Record<SkipReason, string> = {
 export function describeSkipped(s: SkipSummary, maxNames = 5): string {
   if (s.total === 0) return '';
   const parts = (Object.keys(s.byReason) as SkipReason[]).map((r) => {
-    const names = s.examples.filter((e) => e.reason === r).map((e) => e.relPath);
+    const names = s.examples.filter((e) => e.reason === r).map((e) => e.relPath).sort(compareCodeUnits);
     const shown = names.slice(0, maxNames).join(', ');
     const more = s.byReason[r]! > Math.min(names.length, maxNames) ? ', ...' : '';
     return `${s.byReason[r]} ${REASON_TEXT[r]}: ${shown}${more}`;
