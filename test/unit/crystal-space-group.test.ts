@@ -373,3 +373,31 @@ describe('CIF reader: space group by name, and explicit operations that disagree
     expect(() => parseStructures(`data_x\n_symmetry_space_group_name_H-M 'F m -3 q'\n${cell}${atoms}`, 'x.cif')).toThrow(/unknown space group: 'F m -3 q' is not a Hermann-Mauguin symbol/);
   });
 });
+
+describe('listed operations in the other origin choice of a name without one', () => {
+  /** '-x+1/4,y,z' text of an operation (translations in 24ths). */
+  function xyz(op: readonly number[]): string {
+    return [0, 1, 2]
+      .map((i) => {
+        let t = '';
+        for (let j = 0; j < 3; j++) {
+          const c = op[i * 3 + j];
+          if (c !== 0) t += `${c > 0 ? '+' : '-'}${'xyz'[j]}`;
+        }
+        const n = Math.round(op[9 + i] * 24);
+        return n === 0 ? t : `${t}+${n}/24`;
+      })
+      .join(',');
+  }
+
+  it("'F d 3 m' with origin-choice-1 operations listed: read from them without a mismatch warning", () => {
+    const ops = operationsFromHall(settingByHallNumber(525).hallSymbol);
+    const text =
+      `data_c\n_symmetry_space_group_name_H-M 'F d 3 m'\n_cell_length_a 3.567\n_cell_length_b 3.567\n_cell_length_c 3.567\n` +
+      `_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_symmetry_equiv_pos_as_xyz\n${ops.map((o) => `'${xyz(o)}'`).join('\n')}\n` +
+      'loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nC1 0 0 0\n';
+    const [s] = parseStructures(text, 'c.cif');
+    expect(s.structure.numSites).toBe(8);
+    expect(s.warnings.join('\n')).not.toMatch(/do not match/);
+  });
+});

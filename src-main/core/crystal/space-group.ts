@@ -262,6 +262,14 @@ function choose(list: readonly SpaceGroupSetting[], cell: CellShape | undefined,
   return l[0];
 }
 
+/** The same setting in the other origin choice ('1' <-> '2', '1cab' <-> '2cab'), or undefined. */
+export function otherOriginChoice(setting: SpaceGroupSetting): SpaceGroupSetting | undefined {
+  const m = /^([12])(.*)$/.exec(setting.choice);
+  if (m === null) return undefined;
+  const want = `${m[1] === '1' ? '2' : '1'}${m[2]}`;
+  return SETTINGS.find((s) => s.number === setting.number && s.choice === want);
+}
+
 /** Crystal system of an IT number. */
 export function crystalSystemOf(number: number): 'triclinic' | 'monoclinic' | 'orthorhombic' | 'tetragonal' | 'trigonal' | 'hexagonal' | 'cubic' {
   if (number <= 2) return 'triclinic';

@@ -17,6 +17,7 @@ import {
   findByHermannMauguin,
   findByNumber,
   operationsForHall,
+  otherOriginChoice,
   sameOperationSet,
 } from '../crystal/space-group';
 import type { NamedStructure, ResolvedReadOptions } from './types';
@@ -532,7 +533,10 @@ function readSymmetry(block: CifBlock, warnings: string[], cell: CellShape): (re
   if (explicit !== null) {
     if (named !== undefined && named.ops !== undefined) {
       const listed = uniqueOps(explicit);
-      if (!sameOperationSet(listed, named.ops)) {
+      // a symbol without its origin choice matches the listed operations in either origin
+      const other = named.setting !== undefined && named.originAssumed ? otherOriginChoice(named.setting) : undefined;
+      const matchesOther = other !== undefined && sameOperationSet(listed, operationsForHall(other.hallSymbol));
+      if (!matchesOther && !sameOperationSet(listed, named.ops)) {
         warnings.push(
           `the ${listed.length} symmetry operations listed under ${explicitTag} do not match space group ${named.described} ` +
             `(${named.ops.length} operations): the structure is read from the listed operations`,
@@ -553,6 +557,9 @@ function readSymmetry(block: CifBlock, warnings: string[], cell: CellShape): (re
 interface NamedGroup {
   /** e.g. "'P 21/c' (P 1 2_1/c 1, Hall -P 2ybc)". */
   described: string;
+  setting?: SpaceGroupSetting;
+  /** The name gave no origin choice and origin choice 2 was assumed. */
+  originAssumed?: boolean;
   ops?: readonly (readonly number[])[];
   notes: string[];
   error?: string;
@@ -617,7 +624,8 @@ function namedSpaceGroup(block: CifBlock, cell: CellShape): NamedGroup | undefin
   }
   const s = found.setting;
   const described = s !== undefined ? `${found.via} (${s.fullSymbol}${s.choice ? ` :${s.choice}` : ''}, Hall '${s.hallSymbol}')` : found.via;
-  return { described, ops: operationsForHall(found.hallSymbol), notes };
+  const originAssumed = notes.some((n) => n.includes('origin choice 2'));
+  return { described, ops: operationsForHall(found.hallSymbol), notes, ...(s !== undefined ? { setting: s } : {}), originAssumed };
 }
 
 function firstScalar(block: CifBlock, tags: readonly string[]): { value: string; line: number } | undefined {
