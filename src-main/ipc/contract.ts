@@ -219,6 +219,10 @@ export interface DatasetInspection extends DatasetSource {
   orphanFiles: number;
   csvIssues: number;
   duplicateIds: number;
+  /** Files of the folder that are not read (not a structure file, the CSV or atom_init.json; hidden). */
+  notRead: number;
+  /** One line naming them ('not read: 2 entries (...)'); '' when none. */
+  notReadSummary: string;
   /** Name proposed for the dataset (the folder name). */
   suggestedName: string;
 }

@@ -211,7 +211,8 @@ describe('CIF syntax', () => {
     // 0.5004 and its inverse -0.5004 == 0.4996 are 0.0032 A apart in a 4 A cell: one site at 0.01 A
     const near = `data_x\n${CELL}${ops}${rows('Na1 Na 0.5004 0 0\n')}`;
     expect(parseStructures(near, 'x.cif')[0].structure.numSites).toBe(1);
-    expect(parseStructures(near, 'x.cif', { mergeToleranceAngstrom: 0.001 })[0].structure.numSites).toBe(2);
+    // at 0.001 A they stay two atoms 0.003 A apart: refused as unphysical (closer than 0.5 A)
+    expect(() => parseStructures(near, 'x.cif', { mergeToleranceAngstrom: 0.001 })).toThrow(/unphysical structure: atoms 1 \(Na\) and 2 \(Na\) are 0.003 A apart/);
     // a row that repeats another row's symmetry copy
     const dup = `data_x\n${CELL}${ops}${rows('Na1 Na 0.1 0.2 0.3\nNa2 Na -0.1 -0.2 -0.3\n')}`;
     const [s] = parseStructures(dup, 'x.cif');

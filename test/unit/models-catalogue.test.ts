@@ -261,7 +261,10 @@ describe('mtcgcnn screen without --model', () => {
     await withEnv({ MTCGCNN_RESOURCES: resources, MTCGCNN_HOME: home, MTCGCNN_MODELS_PATH: '' }, async () => {
       const out = path.join(work, 'demo.csv');
       const r = await run(screen, DEMO, '--out', out, '--threads', '0');
-      expect(r.err).toBe(`using the shipped default model tiny-mt (${path.join(resources, 'models', 'tiny-mt')}); --model chooses another`);
+      expect(r.err).toBe(
+        `using the shipped default model tiny-mt (${path.join(resources, 'models', 'tiny-mt')}); --model chooses another\n` +
+          'not read: 2 entries (2 not a structure file kind: README.md, demo.json)',
+      );
       expect(r.code).toBe(0);
       const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
       expect(lines[0]).toMatch(/^id,file,formula,n_atoms,formation_energy_per_atom_eV \(eV\/atom\),formation_energy_per_atom_eV_std \(eV\/atom\),band_gap_eV \(eV\)/);
@@ -274,7 +277,7 @@ describe('mtcgcnn screen without --model', () => {
     await withEnv({ MTCGCNN_RESOURCES: resources, MTCGCNN_HOME: home, MTCGCNN_MODELS_PATH: '' }, async () => {
       const out = path.join(work, 'mine.csv');
       const r = await run(screen, DEMO, '--model', 'mine', '--out', out, '--threads', '0');
-      expect(r).toMatchObject({ code: 0, err: '' });
+      expect(r).toMatchObject({ code: 0, err: 'not read: 2 entries (2 not a structure file kind: README.md, demo.json)' });
       const bad = await run(screen, DEMO, '--model', 'nope', '--out', path.join(work, 'never.csv'));
       expect(bad.code).toBe(1);
       expect(bad.err).toMatch(/^mtcgcnn screen: error: cannot load the model nope: no model folder or catalogue model named "nope"/);

@@ -65,3 +65,23 @@ describe('file walk', () => {
     await expect(list(path.join(dir, 'nope'), false)).rejects.toThrow();
   });
 });
+
+describe('folder walk: names as pymatgen recognises them, and nothing passed over in silence', () => {
+  it('reads Fe2O3_POSCAR, POSCAR.relax, x.VASP and reports notes.txt, .DS_Store and a subfolder', async () => {
+    const { mkdtempSync, writeFileSync, mkdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { walkStructureFiles, SkipTally, describeSkipped } = await import('../../src-main/core/screen/file-walk');
+    const dir = mkdtempSync(join(tmpdir(), 'walk-kinds-'));
+    for (const n of ['Fe2O3_POSCAR', 'POSCAR.relax', 'x.VASP', 'CONTCAR', 'a.extxyz', 'b.mcif', 'notes.txt', '.DS_Store']) writeFileSync(join(dir, n), 'x');
+    mkdirSync(join(dir, 'sub'));
+    const tally = new SkipTally();
+    const found: string[] = [];
+    for await (const f of walkStructureFiles(dir, { onSkipped: tally.add })) found.push(f.relPath);
+    expect(found).toEqual(['CONTCAR', 'Fe2O3_POSCAR', 'POSCAR.relax', 'a.extxyz', 'b.mcif', 'x.VASP']);
+    const s = tally.summary();
+    expect(s.byReason).toEqual({ hidden: 1, 'unknown kind': 1, folder: 1 });
+    expect(describeSkipped(s)).toContain('1 not a structure file kind: notes.txt');
+    expect(describeSkipped(s)).toContain('1 hidden: .DS_Store');
+  });
+});

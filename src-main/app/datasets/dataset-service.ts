@@ -10,6 +10,7 @@ import { buildScan, type DatasetEntry, type DatasetScan } from '../../core/datas
 import { parseIdProp } from '../../core/dataset/id-prop';
 import { structureFileParserAsync } from '../../core/dataset/structure-parse';
 import { validateDatasetAsync, type StructureParseOutcome, type ValidationReport } from '../../core/dataset/validation-report';
+import { describeSkipped } from '../../core/screen/file-walk';
 import { ElementFeatureTable } from '../../core/features/element-features';
 import { inferUnit } from '../../core/metrics/task-kind';
 import type {
@@ -119,6 +120,8 @@ export class DatasetService {
       orphanFiles: scan.orphanFiles.length,
       csvIssues: scan.csvIssues.filter((i) => i.kind !== 'duplicate-id').length,
       duplicateIds: scan.duplicateIds.length,
+      notRead: scan.notRead.total,
+      notReadSummary: describeSkipped(scan.notRead),
       suggestedName: suggestDatasetName(structuresDir),
     };
   }

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { iterateCsvRecords } from '../../core/screen/csv-reader';
 import { csvLine } from '../../core/screen/csv-writer';
-import { screenFolder, ScreenError } from '../../core/screen';
+import { describeSkipped, screenFolder, ScreenError } from '../../core/screen';
 import type { CatalogueOptions } from '../../core/models';
 import type { ScreeningDetail, ScreeningTable, StartScreeningRequest } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
@@ -206,12 +206,19 @@ export class ScreeningService {
           failed: summary.totalFailed,
           total: summary.total ?? files,
           elapsedSeconds: summary.elapsedSeconds,
-          note: summary.totalFailed > 0 ? `${summary.totalFailed} file${summary.totalFailed === 1 ? '' : 's'} could not be screened; the table says why (tick off "Hide unreadable").` : undefined,
+          note:
+            [
+              summary.totalFailed > 0 ? `${summary.totalFailed} file${summary.totalFailed === 1 ? '' : 's'} could not be screened; the table says why (tick off "Hide unreadable").` : '',
+              describeSkipped(summary.notRead),
+            ]
+              .filter((x) => x !== '')
+              .join(' ') || undefined,
         }));
-        return `${files} structures screened (${summary.totalFailed} unreadable)`;
+        const notRead = summary.notRead.total > 0 ? `; ${summary.notRead.total} other entries not read` : '';
+        return `${files} structures screened (${summary.totalFailed} unreadable${notRead})`;
       } catch (err) {
         const cancelled = signal.aborted;
-        const hint = err instanceof ScreenError && err.code === 'input' ? ' Check the folder and that it holds structure files (.cif, POSCAR, .xyz).' : '';
+        const hint = err instanceof ScreenError && err.code === 'input' ? ' Check the folder and that it holds structure files (.cif, .vasp, POSCAR/CONTCAR, .xyz).' : '';
         await this.update(id, () => ({
           state: cancelled ? 'cancelled' : 'failed',
           owner: null,

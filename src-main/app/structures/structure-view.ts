@@ -7,7 +7,7 @@
 import { readStructureFile } from '../../core/io';
 import type { ReadOptions } from '../../core/io';
 import type { Structure } from '../../core/crystal/structure';
-import { DEFAULT_GRAPH_SETTINGS, findNeighbors, type GraphSettings } from '../../core/graph';
+import { DEFAULT_GRAPH_SETTINGS, sharedNeighborEngine, type GraphSettings } from '../../core/graph';
 import type { NeighbourEntry, StructureView } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 
@@ -32,20 +32,26 @@ export async function loadStructure(id: string, file: string, options: ReadOptio
   return { id, file, structure: first.structure, warnings };
 }
 
-/** Graph neighbours of every site: the first `maxNeighbors` of the full neighbour list (sorted nearest first). */
+/**
+ * Graph neighbours of every site: the `maxNeighbors` nearest within the radius, found by the same bounded k-nearest
+ * search as the graph builder (never the full neighbour list, which for a tiny or flat cell would hold millions of
+ * images).
+ */
 export function graphNeighbours(structure: Structure, settings: GraphSettings = DEFAULT_GRAPH_SETTINGS): { neighbours: NeighbourEntry[][]; paddedSites: number } {
-  const list = findNeighbors(structure, settings.radiusAngstrom);
+  const k = settings.maxNeighbors;
+  const res = sharedNeighborEngine().loadStructure(structure).nearest(k, settings.radiusAngstrom, undefined, 'auto', true);
+  const images = res.image!;
   const m = structure.lattice.matrix;
   const neighbours: NeighbourEntry[][] = [];
   let paddedSites = 0;
-  for (let i = 0; i < list.numAtoms; i++) {
-    const start = list.offsets[i];
-    const end = Math.min(list.offsets[i + 1], start + settings.maxNeighbors);
-    if (end - start < settings.maxNeighbors) paddedSites++;
+  for (let i = 0; i < structure.numSites; i++) {
+    const count = res.count[i];
+    if (count < k) paddedSites++;
     const row: NeighbourEntry[] = [];
-    for (let e = start; e < end; e++) {
-      const j = list.index[e];
-      const image: [number, number, number] = [list.image[3 * e], list.image[3 * e + 1], list.image[3 * e + 2]];
+    for (let s = 0; s < count; s++) {
+      const e = i * k + s;
+      const j = res.index[e];
+      const image: [number, number, number] = [images[3 * e], images[3 * e + 1], images[3 * e + 2]];
       const f = structure.sites[j].frac;
       const fa = f[0] + image[0];
       const fb = f[1] + image[1];
@@ -55,7 +61,7 @@ export function graphNeighbours(structure: Structure, settings: GraphSettings = 
         fa * m[0][1] + fb * m[1][1] + fc * m[2][1],
         fa * m[0][2] + fb * m[1][2] + fc * m[2][2],
       ];
-      row.push({ j, image, distance: list.distance[e], position });
+      row.push({ j, image, distance: Math.sqrt(res.distance2[e]), position });
     }
     neighbours.push(row);
   }

@@ -10,6 +10,7 @@ import { DEFAULT_GRAPH_SETTINGS, type CrystalGraph, type GraphSettings } from '.
 import { elementSymbol } from '../../core/crystal/elements';
 import { featurizeDataset } from '../../core/featurize/featurize-dataset';
 import { graphCacheDir } from '../../core/studio-home';
+import { describeSkipped } from '../../core/screen';
 
 export const featurizeCommand: Command = {
   name: 'featurize',
@@ -101,6 +102,7 @@ padding slots (neighbour index 0, distance radius + 1 A), counted in the summary
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       settings,
       errors: result.errors,
+      notRead: scan.notRead,
     };
     if (booleanOption(args, 'json')) io.out(JSON.stringify(summary, null, 2));
     else {
@@ -110,6 +112,8 @@ padding slots (neighbour index 0, distance radius + 1 A), counted in the summary
         `${paddedAtoms} atoms in ${paddedCrystals} crystals had fewer than ${settings.maxNeighbors} neighbours (padded)`);
       if (missingFeatures.size) io.out(`warning: no element features for ${summary.elementsWithoutFeatures.join(', ')} in ${features.source}`);
       io.out(`peak memory ${summary.peakRssMiB} MiB`);
+      const notRead = describeSkipped(scan.notRead);
+      if (notRead !== '') io.err(notRead);
       for (const e of result.errors.slice(0, 20)) io.err(`failed: ${e.id}: ${e.reason}`);
       if (result.errors.length > 20) io.err(`... and ${result.errors.length - 20} more failures`);
     }

@@ -8,7 +8,7 @@ import type { Command, CommandIo } from '../command';
 import { booleanOption, choiceOption, CommandFailure, numberOption, requiredString, stringOption, UsageError } from '../command';
 import { formatSeconds } from '../progress';
 import { modelArgument, modelOptionSpec, resolveModelArgument, type ModelResolver } from '../model-option';
-import { parseShard, screenFolder, ScreenError, type ScreeningModel, type ScreenProgress, type ShardSpec } from '../../core/screen';
+import { describeSkipped, parseShard, screenFolder, ScreenError, type ScreeningModel, type ScreenProgress, type ShardSpec } from '../../core/screen';
 
 /**
  * Loads a trained model folder as a ScreeningModel (throws with a one-line reason). With `resolveModel`, --model
@@ -174,6 +174,8 @@ async function runScreen(io: CommandIo, o: ScreenCliOptions, model: ScreeningMod
       `screened ${summary.files} files (${summary.rows} rows) in ${formatSeconds(summary.elapsedSeconds)}, ` +
         `${summary.ratePerSecond.toFixed(1)} files/s, ${summary.featurizer === 'workers' ? `${summary.threads} worker threads` : 'in-process'}${skipped} -> ${o.outPath}`,
     );
+    const notRead = describeSkipped(summary.notRead);
+    if (notRead !== '') io.err(notRead);
     if (summary.cancelled) {
       io.err(`stopped early: the rows written to ${o.outPath} are complete; run the same command with --resume to continue`);
       return EXIT_INTERRUPTED[stoppedBy ?? 'SIGINT'];

@@ -11,6 +11,7 @@
 import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inferUnit } from '../metrics/task-kind';
+import { type SkipSummary, SkipTally } from '../screen/file-walk';
 import { type IdPropDuplicate, type IdPropIssue, type IdPropOptions, parseIdProp } from './id-prop';
 
 export type StructureFileFormat = 'cif' | 'poscar' | 'xyz';
@@ -74,6 +75,8 @@ export interface DatasetScan {
   structureFileCount: number;
   /** Absolute path of the folder's atom_init.json, or null. The builtin feature table is still the default. */
   atomInitFile: string | null;
+  /** Files of the folder that are not read: not a dataset structure file, the CSV or atom_init.json (unknown kind), or hidden. */
+  notRead: SkipSummary;
 }
 
 export interface ScanOptions {
@@ -108,10 +111,18 @@ export function buildScan(dir: string, csvText: string, fileNames: readonly stri
   const byLowerStem = new Map<string, string[]>();
   let structureFileCount = 0;
   let atomInitFile: string | null = null;
+  const notRead = new SkipTally();
   for (const name of fileNames) {
     if (name === ATOM_INIT_FILE) atomInitFile = join(absDir, name);
+    if (name.startsWith('.')) {
+      notRead.add({ relPath: name, reason: 'hidden' });
+      continue;
+    }
     const info = structureFileInfo(name);
-    if (!info) continue;
+    if (!info) {
+      if (name !== ATOM_INIT_FILE && name !== idPropName) notRead.add({ relPath: name, reason: 'unknown kind' });
+      continue;
+    }
     structureFileCount++;
     const rank = STRUCTURE_EXTENSIONS.findIndex(([e]) => e === info.ext);
     const list = byStem.get(info.stem) ?? [];
@@ -173,6 +184,7 @@ export function buildScan(dir: string, csvText: string, fileNames: readonly stri
     csvDataLines: table.dataLines,
     structureFileCount,
     atomInitFile,
+    notRead: notRead.summary(),
   };
 }
 

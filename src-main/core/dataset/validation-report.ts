@@ -9,6 +9,7 @@
 import { ELEMENT_SYMBOLS } from '../crystal/elements';
 import type { DatasetEntry, DatasetScan, DatasetTask } from './dataset-folder';
 import type { BadFile, Histogram, LabelStats, ValidationFindings } from './validation-types';
+import { describeSkipped } from '../screen/file-walk';
 
 export type StructureParseOutcome =
   | {
@@ -172,6 +173,8 @@ class Collector {
     if (scan.duplicateIds.length > 0) problems.push(`${plural(scan.duplicateIds.length, 'id')} repeated in id_prop.csv (first row kept)`);
     if (scan.missingFiles.length > 0) problems.push(`${plural(scan.missingFiles.length, 'row')} without a structure file (e.g. ${scan.missingFiles[0]})`);
     if (scan.orphanFiles.length > 0) problems.push(`${plural(scan.orphanFiles.length, 'structure file')} not listed in id_prop.csv (e.g. ${scan.orphanFiles[0]})`);
+    const notRead = describeSkipped(scan.notRead);
+    if (notRead !== '') problems.push(notRead);
     if (scan.ambiguous.length > 0) problems.push(`${plural(scan.ambiguous.length, 'id')} with several structure files (e.g. ${scan.ambiguous[0].files.join(', ')}); the first is used`);
     if (this.badFiles.length > 0) problems.push(`${plural(this.badFiles.length, 'structure')} cannot be used (e.g. ${this.badFiles[0].id}: ${this.badFiles[0].reason})`);
     if (unsupportedElements.length > 0) {

@@ -63,6 +63,17 @@ export interface NearestResult {
   readonly index: Int32Array;
   readonly distance2: Float64Array;
   readonly count: Int32Array;
+  /** Lattice translation (a, b, c) per slot, row-major [numAtoms, k, 3]; only when asked for (`withImages`). */
+  readonly image?: Int32Array;
+}
+
+function unpackImage(img: number, out: Int32Array, at: number): void {
+  const c = img % IMG_SPAN;
+  const ab = (img - c) / IMG_SPAN;
+  const b = ab % IMG_SPAN;
+  out[at] = (ab - b) / IMG_SPAN - IMG_OFF;
+  out[at + 1] = b - IMG_OFF;
+  out[at + 2] = c - IMG_OFF;
 }
 
 function packImage(a: number, b: number, c: number): number {
@@ -212,16 +223,17 @@ export class NeighborEngine {
 
   /**
    * The k nearest neighbours of every site within `radius` (ties by index, then image).
-   * Results go to `out` (reallocated when too small) and are returned.
+   * Results go to `out` (reallocated when too small) and are returned; `withImages` also fills `image`.
    */
-  nearest(k: number, radiusAngstrom: number, out?: NearestResult, method: NeighborMethod = 'auto'): NearestResult {
+  nearest(k: number, radiusAngstrom: number, out?: NearestResult, method: NeighborMethod = 'auto', withImages = false): NearestResult {
     if (!(k >= 1) || !Number.isInteger(k)) throw new RangeError('k must be a positive integer');
     if (!(radiusAngstrom >= 0) || !Number.isFinite(radiusAngstrom)) throw new RangeError('radius must be finite and >= 0');
     const n = this.n;
     let res = out;
-    if (!res || res.k !== k || res.count.length < n) {
-      res = { k, index: new Int32Array(n * k), distance2: new Float64Array(n * k), count: new Int32Array(n) };
+    if (!res || res.k !== k || res.count.length < n || (withImages && (res.image === undefined || res.image.length < 3 * n * k))) {
+      res = { k, index: new Int32Array(n * k), distance2: new Float64Array(n * k), count: new Int32Array(n), ...(withImages ? { image: new Int32Array(3 * n * k) } : {}) };
     }
+    const images = withImages ? res.image! : undefined;
     if (this.hq.length < k) {
       this.hq = new Float64Array(k);
       this.hj = new Int32Array(k);
@@ -255,6 +267,7 @@ export class NeighborEngine {
       for (let s = 0; s < c; s++) {
         res.index[base + s] = this.hj[s];
         res.distance2[base + s] = this.hd2[s];
+        if (images !== undefined) unpackImage(this.himg[s], images, 3 * (base + s));
       }
     }
     return res;

@@ -9,7 +9,17 @@ import { type CifBlock, type CifColumn, getColumn, getScalar, parseCifSyntax } f
 import { isCifNull, parseNumber } from './numbers';
 import { expandAndMerge } from './site-merge';
 import { speciesFromCifSymbol } from './species';
-import { IDENTITY, composeOps, parseSymOp } from './symops';
+import { IDENTITY, composeOps, parseSymOp, uniqueOps } from './symops';
+import {
+  type CellShape,
+  type SpaceGroupSetting,
+  findByHall,
+  findByHermannMauguin,
+  findByNumber,
+  operationsForHall,
+  otherOriginChoice,
+  sameOperationSet,
+} from '../crystal/space-group';
 import type { NamedStructure, ResolvedReadOptions } from './types';
 import { fileStem } from './util';
 
@@ -213,7 +223,7 @@ function blockToStructure(block: CifBlock, file: string, opts: ResolvedReadOptio
   }
 
   // ---- symmetry
-  const ops = readSymmetry(block, warnings);
+  const ops = readSymmetry(block, warnings, lattice);
 
   // ---- expansion
   const exp = expandAndMerge(
@@ -488,46 +498,134 @@ function readOps(block: CifBlock, tag: string, magnetic: boolean): (readonly num
   return ops.length > 0 ? ops : null;
 }
 
-/** The operations to apply, from explicit lists, else a P1 symbol, else P1 with a warning. */
-function readSymmetry(block: CifBlock, warnings: string[]): (readonly number[])[] {
+/**
+ * The operations to apply: the explicit list when there is one (checked against any space-group symbol, a
+ * mismatch is a warning); else the space group named by Hall symbol, H-M symbol or IT number; else P1 with a
+ * warning.
+ */
+function readSymmetry(block: CifBlock, warnings: string[], cell: CellShape): (readonly number[])[] {
+  let explicit: (readonly number[])[] | null = null;
+  let explicitTag = '';
   for (const tag of EXPLICIT_OP_TAGS) {
-    const ops = readOps(block, tag, false);
-    if (ops !== null) return ops;
-  }
-  const magn = readOps(block, '_space_group_symop_magn_operation_xyz', true);
-  if (magn !== null) {
-    const cent = readOps(block, '_space_group_symop_magn_centering_xyz', true) ?? [IDENTITY];
-    const all: (readonly number[])[] = [];
-    for (const c of cent) for (const op of magn) all.push(composeOps(c, op));
-    warnings.push(`magnetic CIF: ${magn.length} operations x ${cent.length} centerings applied to positions (time reversal and moments ignored)`);
-    return all;
-  }
-  for (const tag of SSG_TAGS) {
-    if (block.items.has(tag)) {
-      const line = getScalar(block, tag)?.line;
-      throw new ReadProblem('unsupported-symmetry', 'superspace-group (modulated structure) operations are not supported', line);
+    explicit = readOps(block, tag, false);
+    if (explicit !== null) {
+      explicitTag = tag;
+      break;
     }
   }
-  const hm = firstScalar(block, HM_TAGS);
-  const hall = firstScalar(block, HALL_TAGS);
-  const it = firstScalar(block, IT_TAGS);
-  if (hm === undefined && hall === undefined && it === undefined) {
+  if (explicit === null) {
+    const magn = readOps(block, '_space_group_symop_magn_operation_xyz', true);
+    if (magn !== null) {
+      const cent = readOps(block, '_space_group_symop_magn_centering_xyz', true) ?? [IDENTITY];
+      const all: (readonly number[])[] = [];
+      for (const c of cent) for (const op of magn) all.push(composeOps(c, op));
+      warnings.push(`magnetic CIF: ${magn.length} operations x ${cent.length} centerings applied to positions (time reversal and moments ignored)`);
+      return all;
+    }
+    for (const tag of SSG_TAGS) {
+      if (block.items.has(tag)) {
+        const line = getScalar(block, tag)?.line;
+        throw new ReadProblem('unsupported-symmetry', 'superspace-group (modulated structure) operations are not supported', line);
+      }
+    }
+  }
+  const named = namedSpaceGroup(block, cell);
+  if (explicit !== null) {
+    if (named !== undefined && named.ops !== undefined) {
+      const listed = uniqueOps(explicit);
+      // a symbol without its origin choice matches the listed operations in either origin
+      const other = named.setting !== undefined && named.originAssumed ? otherOriginChoice(named.setting) : undefined;
+      const matchesOther = other !== undefined && sameOperationSet(listed, operationsForHall(other.hallSymbol));
+      if (!matchesOther && !sameOperationSet(listed, named.ops)) {
+        warnings.push(
+          `the ${listed.length} symmetry operations listed under ${explicitTag} do not match space group ${named.described} ` +
+            `(${named.ops.length} operations): the structure is read from the listed operations`,
+        );
+      }
+    }
+    return explicit;
+  }
+  if (named === undefined) {
     warnings.push('no symmetry operations and no space group given: read as P1 (the listed atoms only)');
     return [IDENTITY];
   }
-  const isP1 =
-    hm !== undefined
-      ? compactSymbol(hm.value) === 'p1'
-      : hall !== undefined
-        ? compactSymbol(hall.value) === 'p1'
-        : parseNumber(it!.value) === 1;
-  if (isP1) return [IDENTITY];
-  const shown = hm ?? hall ?? it!;
-  throw new ReadProblem(
-    'unsupported-symmetry',
-    `space group symbol without explicit operations is not supported ('${shown.value}'); export the CIF with symmetry operations (_symmetry_equiv_pos_as_xyz) or in P1`,
-    shown.line,
-  );
+  if (named.ops === undefined) throw new ReadProblem('unsupported-symmetry', named.error!, named.line);
+  warnings.push(...named.notes);
+  return named.ops.map((op) => [...op]);
+}
+
+interface NamedGroup {
+  /** e.g. "'P 21/c' (P 1 2_1/c 1, Hall -P 2ybc)". */
+  described: string;
+  setting?: SpaceGroupSetting;
+  /** The name gave no origin choice and origin choice 2 was assumed. */
+  originAssumed?: boolean;
+  ops?: readonly (readonly number[])[];
+  notes: string[];
+  error?: string;
+  line?: number;
+}
+
+/**
+ * The space group the block names by Hall symbol, H-M symbol or IT number (in that order of precedence),
+ * undefined when it names none. Disagreements between the names are notes; an unknown name is an error only
+ * when no other name resolves.
+ */
+function namedSpaceGroup(block: CifBlock, cell: CellShape): NamedGroup | undefined {
+  const hm = firstScalar(block, HM_TAGS);
+  const hall = firstScalar(block, HALL_TAGS);
+  const it = firstScalar(block, IT_TAGS);
+  if (hm === undefined && hall === undefined && it === undefined) return undefined;
+  const notes: string[] = [];
+  const errors: string[] = [];
+  let found: { setting: SpaceGroupSetting | undefined; hallSymbol: string; via: string } | undefined;
+  if (hall !== undefined) {
+    const setting = findByHall(hall.value);
+    if (setting !== undefined) found = { setting, hallSymbol: setting.hallSymbol, via: `Hall '${hall.value}'` };
+    else {
+      try {
+        operationsForHall(hall.value);
+        found = { setting: undefined, hallSymbol: hall.value, via: `Hall '${hall.value}'` };
+      } catch (e) {
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+  }
+  if (hm !== undefined) {
+    try {
+      const m = findByHermannMauguin(hm.value, cell);
+      if (found === undefined) {
+        found = { setting: m.setting, hallSymbol: m.setting.hallSymbol, via: `'${hm.value}'` };
+        notes.push(...m.notes);
+      } else if (!sameOperationSet(operationsForHall(found.hallSymbol), operationsForHall(m.setting.hallSymbol))) {
+        notes.push(`the H-M symbol '${hm.value}' and the Hall symbol '${hall!.value}' name different settings: the Hall symbol is used`);
+      }
+    } catch (e) {
+      errors.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  if (it !== undefined) {
+    const n = parseNumber(it.value);
+    if (found === undefined) {
+      try {
+        const m = findByNumber(n, cell);
+        found = { setting: m.setting, hallSymbol: m.setting.hallSymbol, via: `IT number ${it.value}` };
+        notes.push(...m.notes, `space group from its IT number ${it.value} only: standard setting ${m.setting.fullSymbol} assumed`);
+      } catch (e) {
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+    } else if (found.setting !== undefined && found.setting.number !== n) {
+      notes.push(`IT number ${it.value} does not match space group ${found.via} (number ${found.setting.number}): the symbol is used`);
+    }
+  }
+  if (found === undefined) {
+    const shown = hall ?? hm ?? it!;
+    return { described: `'${shown.value}'`, notes, error: `unknown space group: ${errors.join('; ')}`, line: shown.line };
+  }
+  const s = found.setting;
+  const described = s !== undefined ? `${found.via} (${s.fullSymbol}${s.choice ? ` :${s.choice}` : ''}, Hall '${s.hallSymbol}')` : found.via;
+  const originAssumed = notes.some((n) => n.includes('origin choice 2'));
+  return { described, ops: operationsForHall(found.hallSymbol), notes, ...(s !== undefined ? { setting: s } : {}), originAssumed };
 }
 
 function firstScalar(block: CifBlock, tags: readonly string[]): { value: string; line: number } | undefined {
@@ -536,15 +634,4 @@ function firstScalar(block: CifBlock, tags: readonly string[]): { value: string;
     if (s !== undefined && !isCifNull(s.value) && s.value.trim() !== '') return s;
   }
   return undefined;
-}
-
-/** 'P 1' -> 'p1', "P1 " -> 'p1', 'P 1 1 1' -> 'p111'. */
-function compactSymbol(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 95 || c === 39 || c === 34) continue;
-    out += s[i].toLowerCase();
-  }
-  return out === 'p111' ? 'p1' : out;
 }

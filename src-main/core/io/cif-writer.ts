@@ -1,6 +1,7 @@
 /**
  * Structure -> CIF 1.1 text in P1: the cell, the identity as the only symmetry operation, and one
- * atom-site row per site (type symbol, label, fractional x y z, occupancy 1).
+ * atom-site row per site (type symbol, label, fractional x y z, occupancy 1). With `spaceGroup`, the sites
+ * are written as an asymmetric unit under a space-group name only (no operation list).
  *
  * The output is what our reader (./cif-structure.ts) reads back to the same structure: the same cell
  * parameters (the reader orients the cell as Lattice.fromParameters does, so a lattice built by
@@ -19,6 +20,11 @@ export interface WriteCifOptions {
   coordinateDecimals?: number;
   /** Decimals of cell lengths (Angstrom) and angles (degrees) (default 8). */
   cellDecimals?: number;
+  /**
+   * Write the sites as the asymmetric unit of this space group, named only (H-M symbol, Hall symbol and/or IT
+   * number, no operation list), as older ICSD / COD files do. Default: P1 with the identity operation.
+   */
+  spaceGroup?: { hermannMauguin?: string; hall?: string; number?: number };
 }
 
 /** Characters a CIF 1.1 data block name may not contain (whitespace, and non-printable or non-ASCII). */
@@ -70,7 +76,7 @@ function quote(s: string): string {
   return `'${s.replace(/'/g, '')}'`;
 }
 
-/** CIF 1.1 text of one structure in P1 (ends with a newline). */
+/** CIF 1.1 text of one structure, in P1 unless `spaceGroup` names one (ends with a newline). */
 export function writeCif(structure: Structure, options: WriteCifOptions): string {
   const cd = options.coordinateDecimals ?? 8;
   const ld = options.cellDecimals ?? 8;
@@ -97,13 +103,18 @@ export function writeCif(structure: Structure, options: WriteCifOptions): string
     ['_cell_angle_gamma', fixed(gamma, ld)],
     ['_cell_volume', fixed(structure.lattice.volumeAngstrom3, Math.min(ld, 6))],
     ['_cell_formula_units_Z', String(g)],
-    ['_symmetry_space_group_name_H-M', "'P 1'"],
-    ['_symmetry_Int_Tables_number', '1'],
   ];
+  const sg = options.spaceGroup;
+  if (sg === undefined) items.push(['_symmetry_space_group_name_H-M', "'P 1'"], ['_symmetry_Int_Tables_number', '1']);
+  else {
+    if (sg.hermannMauguin !== undefined) items.push(['_symmetry_space_group_name_H-M', quote(sg.hermannMauguin)]);
+    if (sg.hall !== undefined) items.push(['_symmetry_space_group_name_Hall', quote(sg.hall)]);
+    if (sg.number !== undefined) items.push(['_symmetry_Int_Tables_number', String(sg.number)]);
+  }
   const width = Math.max(...items.map(([k]) => k.length)) + 3;
   for (const [k, v] of items) lines.push(`${k.padEnd(width)}${v}`);
 
-  lines.push('loop_', '_symmetry_equiv_pos_site_id', '_symmetry_equiv_pos_as_xyz', "1 'x, y, z'");
+  if (sg === undefined) lines.push('loop_', '_symmetry_equiv_pos_site_id', '_symmetry_equiv_pos_as_xyz', "1 'x, y, z'");
 
   const labels = siteLabels(structure);
   const types = structure.sites.map((s) => typeSymbol(s.z, s.oxidationState));

@@ -31,6 +31,8 @@ export type StructureReadErrorCode =
   | 'unsupported-symmetry'
   /** Cell volume zero or nearly so, impossible angles, non-positive lengths. */
   | 'degenerate-cell'
+  /** Below 1 A^3 per atom, or two atoms (periodic images included) closer than 0.5 A. */
+  | 'unphysical'
   /** Plain XYZ without a lattice, or pbc="F F F". */
   | 'not-periodic'
   /** The file could not be read (missing, a directory, permission denied). */

@@ -8,6 +8,9 @@ import { readExtXyz } from './xyz';
 import { type NamedStructure, type ReadOptions, type ResolvedReadOptions, resolveOptions } from './types';
 import { baseName, splitLines, words } from './util';
 import { parseIntStrict, parseNumber } from './numbers';
+import type { Structure } from '../crystal/structure';
+import { elementSymbol } from '../crystal/elements';
+import { sharedNeighborEngine } from '../graph/neighbors';
 
 export type StructureFormat = 'cif' | 'poscar' | 'xyz';
 
@@ -83,6 +86,45 @@ export function checkText(text: string, maxBytes: number): void {
   if (firstNonSpace < 0 && (n === text.length || text.trim() === '')) throw new ReadProblem('empty', 'the file is empty (or whitespace only)');
 }
 
+/** Below this volume per atom (Angstrom^3) a cell is refused as unphysical (the densest solids have ~5). */
+export const MIN_VOLUME_PER_ATOM_A3 = 1;
+/** Two atoms closer than this (Angstrom, periodic images included) make a structure unphysical (H2 is 0.74). */
+export const MIN_INTERATOMIC_DISTANCE_A = 0.5;
+
+/** Why a structure is unphysical, or undefined. Bounded work: one k = 1 nearest search within 0.5 A. */
+export function unphysicalReason(structure: Structure): string | undefined {
+  const n = structure.numSites;
+  const v = structure.lattice.volumeAngstrom3;
+  if (v / n < MIN_VOLUME_PER_ATOM_A3) {
+    return `unphysical cell: ${(v / n).toPrecision(3)} A^3 per atom (${n} atoms in ${v.toPrecision(3)} A^3) is below ${MIN_VOLUME_PER_ATOM_A3} A^3`;
+  }
+  const res = sharedNeighborEngine().loadStructure(structure).nearest(1, MIN_INTERATOMIC_DISTANCE_A);
+  for (let i = 0; i < n; i++) {
+    if (res.count[i] === 0) continue;
+    const j = res.index[i];
+    const d = Math.sqrt(res.distance2[i]);
+    const what = j === i ? `atom ${i + 1} (${elementSymbol(structure.sites[i].z)}) and its own periodic image` : `atoms ${i + 1} (${elementSymbol(structure.sites[i].z)}) and ${j + 1} (${elementSymbol(structure.sites[j].z)})`;
+    return `unphysical structure: ${what} are ${d.toFixed(3)} A apart, closer than ${MIN_INTERATOMIC_DISTANCE_A} A`;
+  }
+  return undefined;
+}
+
+/** Drops unphysical structures (warning on the others); throws when none is left. */
+function refuseUnphysical(list: NamedStructure[], fileName: string): NamedStructure[] {
+  const bad: { name: string; reason: string }[] = [];
+  const ok = list.filter((ns) => {
+    const reason = unphysicalReason(ns.structure);
+    if (reason !== undefined) bad.push({ name: ns.name, reason });
+    return reason === undefined;
+  });
+  if (bad.length === 0) return list;
+  if (ok.length === 0) {
+    throw new StructureReadError({ code: 'unphysical', file: fileName, reason: bad.length === 1 ? bad[0].reason : bad.map((b) => `${b.name}: ${b.reason}`).join('; ') });
+  }
+  for (const s of ok) s.warnings.push(...bad.map((b) => `skipped structure ${b.name} [unphysical]: ${b.reason}`));
+  return ok;
+}
+
 /** Parse structure text; see index.ts for the contract. */
 export function parseStructures(text: string, fileName: string, options?: ReadOptions): NamedStructure[] {
   const opts = resolveOptions(options);
@@ -104,6 +146,7 @@ export function parseResolved(text: string, fileName: string, opts: ResolvedRead
     if (format === 'cif') out = readCif(text, fileName, opts);
     else if (format === 'poscar') out = readPoscar(text, fileName, opts);
     else out = readExtXyz(text, fileName, opts);
+    out = refuseUnphysical(out, fileName);
     if (extraWarnings.length > 0) for (const s of out) s.warnings.unshift(...extraWarnings);
     return out;
   } catch (e) {

@@ -7,7 +7,18 @@ export type { ScreenOptions, ScreenProgress, ScreenCallbacks, ScreenSummary, Scr
 export type { ScreeningModel, ScreeningTask, ScreeningDomain, ScreeningPrediction } from './model';
 export { outputLayout, METAL_GAP_THRESHOLD_EV, type OutputLayout } from './columns';
 export { DomainChecker, type DomainVerdict } from './domain';
-export { walkStructureFiles, countStructureFiles, isStructureFileName, type FoundFile } from './file-walk';
+export {
+  walkStructureFiles,
+  countStructureFiles,
+  isStructureFileName,
+  describeSkipped,
+  SkipTally,
+  STRUCTURE_FILE_KINDS,
+  type FoundFile,
+  type SkipReason,
+  type SkippedEntry,
+  type SkipSummary,
+} from './file-walk';
 export { parseShard, formatShard, shardOf, inShard, fnv1a32, type ShardSpec } from './shard';
 export { mergeScreenCsv, MergeError, type MergeOptions, type MergeSummary } from './merge';
 export { slurmScript, slurmPaths, mergeCommand, validateSlurmOptions, DEFAULT_SLURM, type SlurmOptions } from './slurm';

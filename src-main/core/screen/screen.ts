@@ -21,7 +21,7 @@ import { defaultThreadCount, workerScriptPath } from '../parallel/worker-pool';
 import { FILE_COLUMN, errorColumn, errorRow, outputLayout, predictionRow, type OutputLayout } from './columns';
 import { DurableAppender, csvLine } from './csv-writer';
 import { DomainChecker } from './domain';
-import { countStructureFiles, walkStructureFiles, type FoundFile } from './file-walk';
+import { SkipTally, STRUCTURE_FILE_KINDS, countStructureFiles, describeSkipped, walkStructureFiles, type FoundFile, type SkipSummary } from './file-walk';
 import { createFeaturizer, type ChunkFeaturizer, type FeaturizedChunk } from '../featurize/featurizer';
 import type { ScreeningModel } from './model';
 import { ResumeError, readResumeState } from './resume';
@@ -115,6 +115,8 @@ export interface ScreenSummary {
   ratePerSecond: number;
   featurizer: 'workers' | 'in-process';
   threads: number;
+  /** Entries of the folder not read (unknown kind, hidden, subfolders without recursive, unreadable). */
+  notRead: SkipSummary;
 }
 
 export type ScreenErrorCode = 'input' | 'output-exists' | 'output' | 'resume' | 'model';
@@ -237,9 +239,25 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     throw new ScreenError('input', `cannot screen ${options.inputDir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message}`);
   }
 
+  const recursiveWalk = options.recursive ?? false;
+  {
+    // a folder without any structure file is a mistake (wrong folder, unknown extensions): say so before writing
+    const tally = new SkipTally();
+    let any = false;
+    for await (const f of walkStructureFiles(inputDir, { recursive: recursiveWalk, onSkipped: tally.add })) {
+      void f;
+      any = true;
+      break;
+    }
+    if (!any) {
+      const what = describeSkipped(tally.summary());
+      throw new ScreenError('input', `${options.inputDir} holds no structure file (${STRUCTURE_FILE_KINDS})${what ? `; ${what}` : ''}`);
+    }
+  }
+
   const { appender, done: doneFiles, previouslyFailed } = await openOutput(options, layout, onWarning);
 
-  const recursive = options.recursive ?? false;
+  const recursive = recursiveWalk;
   let total: number | undefined;
   let skipped = 0;
   let files = 0;
@@ -281,7 +299,8 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     );
   }
 
-  const walker = walkStructureFiles(inputDir, { recursive, signal, onWarning });
+  const notRead = new SkipTally();
+  const walker = walkStructureFiles(inputDir, { recursive, signal, onWarning, onSkipped: notRead.add });
   let inputDone = false;
   async function nextChunk(): Promise<FoundFile[] | undefined> {
     const chunk: FoundFile[] = [];
@@ -484,5 +503,6 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     ratePerSecond: secs > 0 ? files / secs : 0,
     featurizer: mode,
     threads: mode === 'workers' ? featurizer.threads : 1,
+    notRead: notRead.summary(),
   };
 }
