@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, shell, webContents } from 'electron';
 import { createHandlers } from '../app/handlers';
+import { writeFileAtomic } from '../core/fs/atomic-write';
 import { createDispatcher } from '../ipc/dispatcher';
 import { describeBackend } from '../app/backend-summary';
 import { startSection, type StartSection } from '../app/start-section';
@@ -41,9 +42,7 @@ async function printHtmlToPdfInElectron(html: string, outFile: string): Promise<
   try {
     await win.loadFile(page);
     const pdf = await win.webContents.printToPDF({ pageSize: 'A4', printBackground: true, preferCSSPageSize: true });
-    const tmp = `${outFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, pdf);
-    fs.renameSync(tmp, outFile);
+    await writeFileAtomic(outFile, pdf);
     return { bytes: pdf.length };
   } finally {
     win.destroy();

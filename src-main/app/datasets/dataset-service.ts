@@ -22,7 +22,8 @@ import type {
   ValidateDatasetRequest,
 } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
-import { expandPath, isDirectory, isFile, JsonFileError, readJson, writeJsonAtomic } from '../fs-util';
+import { expandPath, isDirectory, isFile, JsonFileError, readJson } from '../fs-util';
+import { writeJsonAtomic } from '../../core/fs/atomic-write';
 import type { JobManager } from '../jobs';
 import { countedProgress } from '../progress';
 import {

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command';
 import { CommandFailure, UsageError, booleanOption, stringOption } from '../command';
@@ -10,6 +9,7 @@ import { Predictor } from '../../core/model/predictor';
 import { describeError } from '../../core/featurize/featurize-chunk';
 import { errorRow, outputLayout, predictionRow } from '../../core/screen/columns';
 import { csvLine } from '../../core/screen/csv-writer';
+import { writeFileAtomicSync } from '../../core/fs/atomic-write';
 import { DomainChecker } from '../../core/screen/domain';
 
 export const predictCommand: Command = {
@@ -102,7 +102,7 @@ Examples: mtcgcnn predict a.cif b.vasp
         }
         text = lines.join('');
       }
-      writeFileSync(file, text);
+      writeFileAtomicSync(file, text);
       io.err(`${results.length} predictions written to ${file}`);
     }
     const failed = rows.length - ok.length;

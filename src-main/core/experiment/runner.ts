@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
 import type { MetricsJson } from '../metrics/summary';
 import type { ElementTableLike, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainingData } from '../train/types';
-import { writeFileAtomic } from '../train/checkpoint';
+import { writeFileAtomicSync } from '../fs/atomic-write';
 import {
   describeFingerprintDifference,
   fingerprintHash,
@@ -350,7 +350,7 @@ export async function runExperiment(
         computePath: result.path,
         finishedAt: new Date().toISOString(),
       };
-      writeFileAtomic(jobFile(dir, job.key), JSON.stringify(record, null, 1));
+      writeFileAtomicSync(jobFile(dir, job.key), JSON.stringify(record, null, 1));
       fs.rmSync(ckpt, { force: true });
       records.set(job.key, record);
       const wallSeconds = (performance.now() - t0) / 1000;

@@ -18,7 +18,7 @@ import { type ModelConfig, validateModelConfig } from './config';
 import { type TensorRecord, paramSpecs } from './params';
 import type { LossWeightingSpec, LossWeightingState } from '../train/loss';
 import type { ElementTableLike, TrainResult, TrainingData } from '../train/types';
-import { writeFileAtomic } from '../train/checkpoint';
+import { writeFileAtomicSync } from '../fs/atomic-write';
 
 export const BUNDLE_FORMAT = 'crystal-property-studio/mtcgcnn-bundle';
 export const BUNDLE_VERSION = 1;
@@ -157,7 +157,7 @@ export function saveBundle(
   const members: BundleMemberJson[] = result.members.map((m, k) => {
     const { buf, tensors } = encodeWeights(m.params);
     const file = K === 1 ? 'weights.bin' : `members/${k}/weights.bin`;
-    writeFileAtomic(path.join(dir, file), buf);
+    writeFileAtomicSync(path.join(dir, file), buf);
     return {
       index: k, seed: m.seed, file, sha256: sha256(buf), bestEpoch: m.bestEpoch, epochsRun: m.epochsRun,
       lossWeighting: m.lossWeighting, tensors,
@@ -197,7 +197,7 @@ export function saveBundle(
     ...(opts.domain ? { domain: opts.domain } : {}),
     members,
   };
-  writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json, null, 1));
+  writeFileAtomicSync(path.join(dir, 'model.json'), JSON.stringify(json, null, 1));
   return json;
 }
 
