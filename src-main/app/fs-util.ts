@@ -1,6 +1,6 @@
 /**
- * Small file-system helpers for the app's manifests: tolerant JSON reads, home-relative paths and "is this process
- * still alive". Atomic writes live in core/fs/atomic-write.
+ * Small file-system helpers for the app's manifests: tolerant JSON reads and home-relative paths. Atomic writes live
+ * in core/fs/atomic-write, "is this process still alive" in core/fs/lock-file.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -55,17 +55,6 @@ export async function isFile(p: string): Promise<boolean> {
     return (await fsp.stat(p)).isFile();
   } catch {
     return false;
-  }
-}
-
-/** True when a process with this id exists on this machine (EPERM: it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

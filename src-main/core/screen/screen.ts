@@ -21,6 +21,7 @@ import { defaultThreadCount, workerScriptPath } from '../parallel/worker-pool';
 import { FILE_COLUMN, errorColumn, errorRow, outputLayout, predictionRow, type OutputLayout } from './columns';
 import { DurableAppender, csvLine } from './csv-writer';
 import { DomainChecker } from './domain';
+import { acquireLock, LockError } from '../fs/lock-file';
 import { countStructureFiles, walkStructureFiles, type FoundFile } from './file-walk';
 import { createFeaturizer, type ChunkFeaturizer, type FeaturizedChunk } from '../featurize/featurizer';
 import type { ScreeningModel } from './model';
@@ -117,7 +118,8 @@ export interface ScreenSummary {
   threads: number;
 }
 
-export type ScreenErrorCode = 'input' | 'output-exists' | 'output' | 'resume' | 'model';
+/** 'locked': another run is writing the same output (see lockOutput). */
+export type ScreenErrorCode = 'input' | 'output-exists' | 'output' | 'resume' | 'model' | 'locked';
 
 /** A problem that stops the run before or while it works (not a bad input file). */
 export class ScreenError extends Error {
@@ -163,6 +165,23 @@ function positiveInt(name: string, v: number | undefined, fallback: number): num
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   return v;
+}
+
+/**
+ * Takes `<out>.lock` (host, pid; stale when that process is gone), so two runs never append to one output — a
+ * re-queued cluster job or the same command started twice would otherwise write every remaining row twice.
+ */
+function lockOutput(outPath: string): () => void {
+  const out = path.resolve(outPath);
+  try {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    return acquireLock(`${out}.lock`, { purpose: 'a screening run', target: outPath });
+  } catch (err) {
+    if (err instanceof LockError) {
+      throw new ScreenError('locked', `${err.message.replace(/; wait for it/, '; it is writing that output: wait for it')}`);
+    }
+    throw new ScreenError('output', `cannot use ${outPath}: ${(err as Error).message}`);
+  }
 }
 
 /** Opens the output according to resume / force; returns the appender and what resume kept. */
@@ -237,7 +256,15 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     throw new ScreenError('input', `cannot screen ${options.inputDir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message}`);
   }
 
-  const { appender, done: doneFiles, previouslyFailed } = await openOutput(options, layout, onWarning);
+  const releaseLock = lockOutput(options.outPath);
+  let opened: Awaited<ReturnType<typeof openOutput>>;
+  try {
+    opened = await openOutput(options, layout, onWarning);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  const { appender, done: doneFiles, previouslyFailed } = opened;
 
   const recursive = options.recursive ?? false;
   let total: number | undefined;
@@ -308,6 +335,7 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     featurizer = createFeaturizer({ threads, workerScript, tasksPerWorker, graphSettings: model.graphSettings, readOptions: options.readOptions ?? {}, onWarning });
   } catch (err) {
     appender.close();
+    releaseLock();
     countController.abort();
     throw err;
   }
@@ -462,6 +490,7 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     void walker.return(undefined).catch(() => undefined);
     await featurizer.close().catch(() => undefined);
     appender.close();
+    releaseLock();
   }
   if (!cancelled) {
     if (total === undefined && (options.countFiles ?? true)) total = files + skipped;
