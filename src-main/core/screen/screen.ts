@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { ReadOptions } from '../io';
 import type { CrystalGraph } from '../graph/crystal-graph';
 import { defaultThreadCount, workerScriptPath } from '../parallel/worker-pool';
-import { FILE_COLUMN, errorColumn, errorRow, outputLayout, predictionRow, type OutputLayout } from './columns';
+import { FILE_COLUMN, errorColumn, errorRow, nonFinitePrediction, outputLayout, predictionRow, type OutputLayout } from './columns';
 import { DurableAppender, csvLine } from './csv-writer';
 import { DomainChecker } from './domain';
 import { acquireLock, LockError } from '../fs/lock-file';
@@ -360,10 +360,12 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
       }
       const std = res.std && res.std.length === nt && res.std.every((a) => a.length === graphs.length) ? res.std : undefined;
       predictedOk += graphs.length;
-      return graphs.map((_, i) => ({
-        mean: res.mean.map((a) => a[i]),
-        ...(std ? { std: std.map((a) => a[i]) } : {}),
-      }));
+      return graphs.map((_, i) => {
+        const mean = res.mean.map((a) => a[i]);
+        const sd = std?.map((a) => a[i]);
+        const bad = nonFinitePrediction(layout.tasks, mean, sd);
+        return bad !== undefined ? { error: bad } : { mean, ...(sd ? { std: sd } : {}) };
+      });
     } catch (err) {
       if (err instanceof ScreenError) throw err;
       const reason = err instanceof Error ? err.message : String(err);
