@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/compute/backend';
-import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph';
 import { buildCrystalGraph } from '../../src-main/core/graph/build-graph';
 import { readStructureFileSync } from '../../src-main/core/io';
 import { BundleError, loadBundle } from '../../src-main/core/model/bundle';
