@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { buildScan, type DatasetEntry, type DatasetScan } from '../../core/dataset/dataset-folder';
-import { parseIdProp } from '../../core/dataset/id-prop';
+import { buildScan, readIdPropText, type DatasetEntry, type DatasetScan } from '../../core/dataset/dataset-folder';
+import { IdPropTooLargeError, parseIdProp } from '../../core/dataset/id-prop';
 import { structureFileParserAsync } from '../../core/dataset/structure-parse';
 import { validateDatasetAsync, type StructureParseOutcome, type ValidationReport } from '../../core/dataset/validation-report';
 import { ElementFeatureTable } from '../../core/features/element-features';
@@ -85,9 +85,10 @@ export class DatasetService {
     let csv: string;
     let dirents;
     try {
-      csv = await fsp.readFile(csvFile, 'utf8');
+      csv = await readIdPropText(csvFile);
       dirents = await fsp.readdir(structuresDir, { withFileTypes: true });
     } catch (err) {
+      if (err instanceof IdPropTooLargeError) throw new UserFacingError(err.message, 'failed');
       throw new UserFacingError(`Cannot read the dataset: ${message(err)}. Check that you may read the folder and the CSV.`, 'failed');
     }
     const names = dirents.filter((d) => d.isFile() || d.isSymbolicLink()).map((d) => d.name);
