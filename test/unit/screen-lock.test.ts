@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src-main/cli/command';
 import { createScreenCommand } from '../../src-main/cli/commands/screen';
 import { parseCsvText } from '../../src-main/core/screen';
-import { acquireLock, LockError } from '../../src-main/core/fs/lock-file';
+import { acquireLock, LockError, REMOTE_STALE_MS } from '../../src-main/core/fs/lock-file';
 import { compositionModel, tempDir } from '../fixtures/screen/helpers';
 
 const STRUCTURES = path.resolve(__dirname, '../fixtures/structures');
@@ -86,6 +86,12 @@ describe('screen output lock', () => {
     const r2 = await run(...args(remote));
     expect(r2.code).toBe(1);
     expect(r2.err).toMatch(/node-17\.cluster.*delete .*remote\.csv\.lock/);
+    // The same lock, untouched for longer than the heartbeat allows: its job died on that node; taken over.
+    const old = new Date(Date.now() - REMOTE_STALE_MS - 60_000);
+    fs.utimesSync(`${remote}.lock`, old, old);
+    const r3 = await run(...args(remote));
+    expect([0, 3]).toContain(r3.code);
+    expect(fs.existsSync(`${remote}.lock`)).toBe(false);
   });
 
   it('acquireLock: exclusive within one process too, released only by its owner', () => {

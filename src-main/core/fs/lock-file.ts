@@ -2,12 +2,17 @@
  * Exclusive lock files: `<target>.lock` (or any path) created with O_EXCL, holding the owner's host name, process id
  * and start time as JSON. A second taker is refused with LockError naming the owner. A lock is stale, and is taken
  * over, when it was written on this host by a process that no longer exists, or when it is empty or unreadable (a
- * crash between creating and writing it). A lock written on another host is never taken over (its process cannot be
- * checked from here): the message says how to remove it.
+ * crash between creating and writing it). A lock written on another host cannot have its process checked from here:
+ * its holder touches the file every REMOTE_STALE_MS / 4 (a heartbeat), so a lock from another host is stale when it
+ * has not been touched for REMOTE_STALE_MS (a cluster job killed on one node, resubmitted on another); until then the
+ * message says how to remove it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { writeAllSync } from './atomic-write';
+
+/** A lock from another host untouched for this long is stale (its holder touches it every quarter of this). */
+export const REMOTE_STALE_MS = 10 * 60 * 1000;
 
 export interface LockOwner {
   host: string;
@@ -76,9 +81,10 @@ export function acquireLock(lockPath: string, options: AcquireLockOptions = {}):
       if (owner) {
         const who = `${owner.purpose ?? 'another process'} (pid ${owner.pid} on ${owner.host}${owner.startedAt ? `, since ${owner.startedAt}` : ''})`;
         if (owner.host !== me.host) {
-          throw new LockError(`${target} is in use by ${who}; if that run has ended, delete ${lockPath}`, lockPath, owner);
-        }
-        if (processAlive(owner.pid)) {
+          if (Date.now() - statTime(lockPath) < REMOTE_STALE_MS) {
+            throw new LockError(`${target} is in use by ${who}; if that run has ended, delete ${lockPath}`, lockPath, owner);
+          }
+        } else if (processAlive(owner.pid)) {
           throw new LockError(`${target} is in use by ${who}; wait for it to finish or stop it first`, lockPath, owner);
         }
       } else if (Date.now() - statTime(lockPath) < 2000) {
@@ -95,7 +101,17 @@ export function acquireLock(lockPath: string, options: AcquireLockOptions = {}):
     } finally {
       fs.closeSync(fd);
     }
+    const heartbeat = setInterval(() => {
+      const now = new Date();
+      try {
+        fs.utimesSync(lockPath, now, now);
+      } catch {
+        // removed or unreachable: the next taker decides
+      }
+    }, REMOTE_STALE_MS / 4);
+    heartbeat.unref();
     return () => {
+      clearInterval(heartbeat);
       const owner = readOwner(lockPath);
       if (owner && owner.pid === me.pid && owner.host === me.host && owner.startedAt === me.startedAt) fs.rmSync(lockPath, { force: true });
     };
