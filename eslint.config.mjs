@@ -92,6 +92,7 @@ export default tseslint.config(
       'src-main/core/dataset/id-prop.ts',
       'src-main/core/train/epoch-record.ts',
       'src-main/core/models/format-bytes.ts',
+      'src-main/core/report/format.ts',
     ],
     rules: {
       'no-restricted-imports': [

@@ -1,39 +1,11 @@
 /**
- * Small file-system helpers for the app's manifests: atomic JSON writes (tmp file in the same folder, fsync,
- * rename), tolerant JSON reads, home-relative paths and "is this process still alive".
+ * Small file-system helpers for the app's manifests: tolerant JSON reads and home-relative paths. Atomic writes live
+ * in core/fs/atomic-write, "is this process still alive" in core/fs/lock-file.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-/**
- * Writes `text` to `file` so that readers see either the old or the new content, never a torn file: the text
- * goes to a temporary file next to the target, is flushed to disk, then renamed over the target.
- */
-export async function writeFileAtomic(file: string, text: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  await fsp.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fsp.open(tmp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fsp.rename(tmp, file);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true }).catch(() => {});
-    throw err;
-  }
-}
-
-/** Human-readable JSON (2-space indent, trailing newline), written atomically. */
-export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
-}
 
 export class JsonFileError extends Error {
   constructor(
@@ -83,17 +55,6 @@ export async function isFile(p: string): Promise<boolean> {
     return (await fsp.stat(p)).isFile();
   } catch {
     return false;
-  }
-}
-
-/** True when a process with this id exists on this machine (EPERM: it exists but belongs to someone else). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

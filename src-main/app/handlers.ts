@@ -9,7 +9,6 @@ import type { EventSink, Handlers } from '../ipc/dispatcher';
 import { UserFacingError } from '../ipc/dispatcher';
 import { APP_VERSION } from './version';
 import { projectsDir } from './paths';
-import { summarizeDataset } from './dataset-summary';
 import { JobManager } from './jobs';
 import { ProjectSession } from './projects/project-session';
 import { resolveDatasetPaths } from './projects/manifests';
@@ -100,13 +99,6 @@ export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events
     'project:close': () => projects.close(),
     'project:forget': ({ dir }) => projects.forget(dir),
 
-    'dataset:summary': async ({ dir }) => {
-      try {
-        return await summarizeDataset(dir);
-      } catch (err) {
-        throw new UserFacingError(err instanceof Error ? err.message : String(err), 'not-found');
-      }
-    },
     'dataset:inspect': (source) => datasets.inspect(source),
     'dataset:validate': (request) => ({ jobId: datasets.validate(request) }),
     'dataset:validation': ({ jobId }) => datasets.validation(jobId),

@@ -9,7 +9,7 @@ import { reducedFormulaOf } from '../core/crystal/structure';
 import type { CrystalGraph } from '../core/graph/crystal-graph';
 import { saveBundle, type ModelDomain, type ModelJson } from '../core/model/bundle';
 import type { TrainingData, TrainResult } from '../core/train';
-import { writeFileAtomic } from '../core/train/checkpoint';
+import { writeFileAtomicSync } from '../core/fs/atomic-write';
 
 export const RUN_RECORD_FILE = 'training-run.json';
 
@@ -71,7 +71,7 @@ export function saveTrainedModel(
     },
     extra,
   };
-  writeFileAtomic(path.join(dir, RUN_RECORD_FILE), JSON.stringify(record));
+  writeFileAtomicSync(path.join(dir, RUN_RECORD_FILE), JSON.stringify(record));
   // A finished run needs no checkpoint; removing it makes a re-run start fresh instead of resuming.
   fs.rmSync(path.join(dir, 'checkpoint.bin'), { force: true });
   return { model, record };

@@ -1,14 +1,22 @@
-/** Electron entry: one window, hardened, with the IPC contract wired to the shared handlers. */
+/**
+ * Electron entry: one window, hardened, with the IPC contract wired to the shared handlers. The renderer is served
+ * from app://renderer (out/renderer only); ELECTRON_RENDERER_URL (the dev server) is honoured only when not packaged.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, shell, webContents } from 'electron';
 import { createHandlers } from '../app/handlers';
+import { writeFileAtomic } from '../core/fs/atomic-write';
 import { createDispatcher } from '../ipc/dispatcher';
 import { describeBackend } from '../app/backend-summary';
 import { startSection, type StartSection } from '../app/start-section';
-import { guardWebContents, hardenSession, secureWebPreferences } from './security';
+import { allowFileRoot, guardWebContents, hardenSession, registerAppScheme, rendererRootOf, secureWebPreferences, serveAppScheme, type ShellContext } from './security';
 import { registerElectronHandlers, webContentsSink } from './ipc-electron';
+import { appIndexUrl, devRendererUrl } from './shell-policy';
+
+const shellContext: ShellContext = { packaged: app.isPackaged, devOrigin: devRendererUrl(process.env, app.isPackaged) };
+registerAppScheme();
 
 /** The main window, opened on `section` (the renderer reads it from the URL hash, e.g. #/demo at first run). */
 function createWindow(section: StartSection): BrowserWindow {
@@ -20,11 +28,10 @@ function createWindow(section: StartSection): BrowserWindow {
     show: false,
     title: 'Crystal Property Studio',
     backgroundColor: '#11151c',
-    webPreferences: secureWebPreferences(path.join(__dirname, '../preload/index.js')),
+    webPreferences: secureWebPreferences(path.join(__dirname, '../preload/index.js'), shellContext),
   });
   win.once('ready-to-show', () => win.show());
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(`${process.env.ELECTRON_RENDERER_URL}#/${section}`);
-  else void win.loadFile(path.join(__dirname, '../renderer/index.html'), { hash: `/${section}` });
+  void win.loadURL(appIndexUrl(section, shellContext.devOrigin));
   return win;
 }
 
@@ -37,24 +44,25 @@ async function printHtmlToPdfInElectron(html: string, outFile: string): Promise<
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cps-report-'));
   const page = path.join(dir, 'report.html');
   fs.writeFileSync(page, html);
-  const win = new BrowserWindow({ show: false, webPreferences: { ...secureWebPreferences(path.join(__dirname, '../preload/index.js')), preload: undefined, javascript: false } });
+  const win = new BrowserWindow({ show: false, webPreferences: { ...secureWebPreferences(path.join(__dirname, '../preload/index.js'), shellContext), preload: undefined, javascript: false } });
+  const disallow = allowFileRoot(dir);
   try {
     await win.loadFile(page);
     const pdf = await win.webContents.printToPDF({ pageSize: 'A4', printBackground: true, preferCSSPageSize: true });
-    const tmp = `${outFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, pdf);
-    fs.renameSync(tmp, outFile);
+    await writeFileAtomic(outFile, pdf);
     return { bytes: pdf.length };
   } finally {
+    disallow();
     win.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-app.on('web-contents-created', (_event, contents) => guardWebContents(contents));
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents, shellContext));
 
 void app.whenReady().then(async () => {
-  hardenSession();
+  hardenSession(shellContext);
+  serveAppScheme(rendererRootOf(__dirname));
   const events = webContentsSink(() => webContents.getAllWebContents());
   const handlers = createHandlers({
     backend: describeBackend,
@@ -89,7 +97,7 @@ void app.whenReady().then(async () => {
     },
     printToPdf: (html, outFile) => printHtmlToPdfInElectron(html, outFile),
   });
-  registerElectronHandlers(createDispatcher(handlers, (m) => console.error(m)));
+  registerElectronHandlers(createDispatcher(handlers, (m) => console.error(m)), shellContext.devOrigin);
   createWindow(await startSection());
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) void startSection().then(createWindow);

@@ -61,11 +61,6 @@ export interface JobProgress {
   metrics?: Record<string, number>;
 }
 
-export interface DatasetSummaryRequest {
-  /** Folder with ID.cif files and id_prop.csv. */
-  dir: string;
-}
-
 // ---------- projects ----------
 
 /** A project folder the user opened before (the list lives under MTCGCNN_HOME). */
@@ -1066,8 +1061,6 @@ const demoReportPdfGuard: Guard<{ path: string }> = singleKey('path', (v, what) 
 
 const echoGuard = singleKey('text', (v, what) => str(v, what, { allowEmpty: true, maxLength: 10_000 }));
 
-const datasetSummaryGuard: Guard<DatasetSummaryRequest> = singleKey('dir', str);
-
 const jobIdGuard = singleKey('jobId', idString);
 
 const urlGuard: Guard<{ url: string }> = (v) => {
@@ -1090,15 +1083,6 @@ function call<Req, Res>(parse: Guard<Req>): InvokeSpec<Req, Res> {
   return { parse };
 }
 
-export interface DatasetSummary {
-  dir: string;
-  tasks: { name: string; unit: string }[];
-  rows: number;
-  structureFiles: number;
-  missingFiles: number;
-  labelledPerTask: Record<string, number>;
-}
-
 export const invokeContract = {
   /** App, runtime and compute backend facts. */
   'app:info': call<void, AppInfo>(noArgs),
@@ -1106,8 +1090,6 @@ export const invokeContract = {
   'app:echo': call<{ text: string }, { text: string; receivedAtIso: string }>(echoGuard),
   /** Open an https link in the system browser. */
   'app:open-external': call<{ url: string }, void>(urlGuard),
-  /** Scan a CGCNN-layout dataset folder. */
-  'dataset:summary': call<DatasetSummaryRequest, DatasetSummary>(datasetSummaryGuard),
   /** Native folder dialog (the harness answers it in tests); null when the user cancelled. */
   'app:choose-folder': call<ChooseFolderRequest, { path: string | null }>(chooseFolderGuard),
   /** Native file dialog limited to the given extensions; null when the user cancelled. */

@@ -39,6 +39,7 @@ let runs = 0;
 function runWithFakeElectron(entry: string, env: Record<string, string>): Report {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete childEnv.ELECTRON_RENDERER_URL;
+  if (env.ELECTRON_RENDERER_URL_FOR_TEST) childEnv.ELECTRON_RENDERER_URL = env.ELECTRON_RENDERER_URL_FOR_TEST;
   const r = spawnSync(process.execPath, ['--require', FAKE, entry], { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout: 60_000 });
   const line = r.stdout.split('\n').find((l) => l.startsWith('FAKE_ELECTRON_REPORT '));
   if (r.status !== 0 || !line) throw new Error(`child failed (status ${r.status}):\n${r.stdout}\n${r.stderr}`);
@@ -50,13 +51,18 @@ function runWithFakeElectron(entry: string, env: Record<string, string>): Report
   return report;
 }
 
-function runMain(home: string, invoke: [string, unknown?][] = []): Report {
+function runMain(home: string, invoke: [string, unknown?][] = [], env: Record<string, string> = {}): Report {
   return runWithFakeElectron(MAIN, {
     MTCGCNN_HOME: home,
     FAKE_ELECTRON_SCENARIO: 'main',
     FAKE_ELECTRON_INVOKE: JSON.stringify(invoke.map(([channel, arg]) => [ipcChannelName(channel), arg])),
+    FAKE_ELECTRON_FETCH: JSON.stringify(FETCHED),
+    ...env,
   });
 }
+
+/** app:// URLs fetched through the registered protocol handler. */
+const FETCHED = ['app://renderer/index.html', 'app://renderer/../main/index.js', 'app://renderer/..%2f..%2fpackage.json', 'app://elsewhere/index.html'];
 
 const callsOf = (report: Report, what: string) => report.calls.filter((c) => c.what === what);
 
@@ -82,25 +88,41 @@ describe('Electron main (built, with a fake electron module)', () => {
     expect(prefs.allowRunningInsecureContent).not.toBe(true);
     expect(prefs.preload).toBe(PRELOAD);
     expect(existsSync(prefs.preload as string)).toBe(true);
+    // Not packaged here: DevTools stay available.
+    expect(prefs.devTools).toBe(true);
 
-    expect(callsOf(first, 'BrowserWindow.loadURL')).toEqual([]);
-    const loads = callsOf(first, 'BrowserWindow.loadFile');
-    expect(loads).toHaveLength(1);
-    expect(loads[0]).toMatchObject({ file: RENDERER, options: { hash: '/demo' } });
-    expect(existsSync(loads[0].file as string)).toBe(true);
+    // The renderer comes from app://, registered as a privileged scheme before the app is ready.
+    expect(callsOf(first, 'protocol.registerSchemesAsPrivileged')).toEqual([
+      { what: 'protocol.registerSchemesAsPrivileged', schemes: [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }], appReady: false },
+    ]);
+    expect(callsOf(first, 'protocol.handle')).toEqual([{ what: 'protocol.handle', scheme: 'app' }]);
+    expect(callsOf(first, 'BrowserWindow.loadFile')).toEqual([]);
+    expect(callsOf(first, 'BrowserWindow.loadURL')).toEqual([{ what: 'BrowserWindow.loadURL', url: 'app://renderer/index.html#/demo' }]);
+    expect(existsSync(RENDERER)).toBe(true);
     // Shown once ready (created hidden to avoid a white flash).
     expect(callsOf(first, 'BrowserWindow.show')).toHaveLength(1);
   });
 
-  it('hardens the session: CSP header on every response, permissions refused, remote requests cancelled', () => {
+  it('hardens the session: CSP header on every response, permissions refused and checked false, file:// and remote requests cancelled', () => {
     expect(first.session.headers.responseHeaders).toEqual({ 'X-Existing': ['1'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
     expect(first.session.permissionGranted).toBe(false);
+    expect(first.session.permissionCheck).toBe(false);
     expect(first.session.beforeRequest).toEqual({
-      'file:///app/index.html': { cancel: false },
+      'app://renderer/index.html': { cancel: false },
+      'file:///app/index.html': { cancel: true },
       'https://cdn.example/x.js': { cancel: true },
       'devtools://devtools/bundled/x.html': { cancel: false },
       'data:image/png;base64,AA==': { cancel: false },
     });
+  });
+
+  it('serves app://renderer from out/renderer only', () => {
+    expect(first.fetched).toEqual([
+      { url: 'app://renderer/index.html', status: 200, contentType: 'text/html; charset=utf-8', bytes: expect.any(Number), head: expect.stringMatching(/^<!doctype html>/i) },
+      { url: 'app://renderer/../main/index.js', status: 404, contentType: expect.any(String), bytes: 9, head: 'not found' },
+      { url: 'app://renderer/..%2f..%2fpackage.json', status: 404, contentType: expect.any(String), bytes: 9, head: 'not found' },
+      { url: 'app://elsewhere/index.html', status: 404, contentType: expect.any(String), bytes: 9, head: 'not found' },
+    ]);
   });
 
   it('guards the window: remote navigation prevented, window.open denied, https links go to the system browser', () => {
@@ -108,7 +130,9 @@ describe('Electron main (built, with a fake electron module)', () => {
     expect(first.guard.navigations).toEqual([
       { url: 'https://evil.example/phish', prevented: true },
       { url: 'http://insecure.example/', prevented: true },
-      { url: 'file:///app/index.html#/projects', prevented: false },
+      { url: 'file:///app/index.html#/projects', prevented: true },
+      { url: 'app://renderer/index.html#/projects', prevented: false },
+      { url: 'app://renderer.evil/index.html', prevented: true },
     ]);
     expect(first.guard.webviewPrevented).toBe(true);
     expect(first.guard.windowOpen).toEqual([{ action: 'deny' }, { action: 'deny' }]);
@@ -129,7 +153,28 @@ describe('Electron main (built, with a fake electron module)', () => {
   it('opens on Projects once the recent list has a project', () => {
     // The project created through the registered handler above is on the recent list of the same home.
     const second = runMain(home);
-    expect(callsOf(second, 'BrowserWindow.loadFile')).toEqual([expect.objectContaining({ file: RENDERER, options: { hash: '/projects' } })]);
+    expect(callsOf(second, 'BrowserWindow.loadURL')).toEqual([{ what: 'BrowserWindow.loadURL', url: 'app://renderer/index.html#/projects' }]);
+  });
+
+  it('answers IPC only from the app\'s own frames', () => {
+    for (const frame of ['file:///etc/index.html', 'https://evil.example/', 'app://renderer.evil/index.html', 'none']) {
+      const r = runMain(freshHome(), [['app:info']], { FAKE_ELECTRON_FRAME: frame });
+      expect(r.invoked[0].result, frame).toEqual({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/^app:info: refused: the caller is not a page of the app/) } });
+    }
+  });
+
+  it('packaged: no DevTools, ELECTRON_RENDERER_URL ignored', () => {
+    const r = runMain(freshHome(), [], { FAKE_ELECTRON_PACKAGED: '1', ELECTRON_RENDERER_URL_FOR_TEST: 'http://localhost:5173' });
+    const prefs = (callsOf(r, 'new BrowserWindow')[0].options as { webPreferences: Record<string, unknown> }).webPreferences;
+    expect(prefs.devTools).toBe(false);
+    expect(callsOf(r, 'BrowserWindow.loadURL')).toEqual([{ what: 'BrowserWindow.loadURL', url: 'app://renderer/index.html#/demo' }]);
+    expect(callsOf(r, 'webContents.closeDevTools')).toHaveLength(1);
+    expect(r.session.beforeRequest['devtools://devtools/bundled/x.html']).toEqual({ cancel: true });
+  });
+
+  it('development: honours ELECTRON_RENDERER_URL when not packaged', () => {
+    const r = runMain(freshHome(), [], { ELECTRON_RENDERER_URL_FOR_TEST: 'http://localhost:5173' });
+    expect(callsOf(r, 'BrowserWindow.loadURL')).toEqual([{ what: 'BrowserWindow.loadURL', url: 'http://localhost:5173/#/demo' }]);
   });
 
   it('requires, besides Node and its own chunks, only electron and packages that ship with the app', () => {

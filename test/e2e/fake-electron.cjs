@@ -9,6 +9,9 @@
  *   FAKE_ELECTRON_SCENARIO  'main' or 'preload'
  *   FAKE_ELECTRON_INVOKE    main: JSON [[channel, argument?], ...] called through the registered ipcMain handlers
  *   FAKE_ELECTRON_CHANNELS  preload: JSON { invoke: string[], events: string[] } (the contract's channel lists)
+ *   FAKE_ELECTRON_PACKAGED  '1': app.isPackaged is true
+ *   FAKE_ELECTRON_FRAME     main: the senderFrame.url of the IPC calls (default: the app's index, app://renderer/index.html)
+ *   FAKE_ELECTRON_FETCH     main: JSON string[] of app:// URLs fetched through the registered protocol handler
  */
 'use strict';
 /* eslint-disable @typescript-eslint/no-require-imports -- a --require preload is CommonJS */
@@ -25,12 +28,14 @@ const plain = (v) => JSON.parse(JSON.stringify(v === undefined ? null : v));
 
 const app = new EventEmitter();
 let resolveReady;
+let readyResolved = false;
 const ready = new Promise((resolve) => (resolveReady = resolve));
 app.whenReady = () => {
   record('app.whenReady');
   return ready;
 };
 app.isReady = () => false;
+app.isPackaged = process.env.FAKE_ELECTRON_PACKAGED === '1';
 app.getPath = (name) => {
   record('app.getPath', { name });
   return os.tmpdir();
@@ -64,6 +69,9 @@ class FakeWebContents extends EventEmitter {
   }
   isDestroyed() {
     return false;
+  }
+  closeDevTools() {
+    record('webContents.closeDevTools', { id: this.id });
   }
   printToPDF() {
     record('webContents.printToPDF');
@@ -141,6 +149,17 @@ const defaultSession = {
   },
 };
 
+const protocolHandlers = new Map();
+const protocol = {
+  registerSchemesAsPrivileged(schemes) {
+    record('protocol.registerSchemesAsPrivileged', { schemes: plain(schemes), appReady: readyResolved });
+  },
+  handle(scheme, handler) {
+    record('protocol.handle', { scheme });
+    protocolHandlers.set(scheme, handler);
+  },
+};
+
 const shell = {
   openExternal(url) {
     record('shell.openExternal', { url });
@@ -191,6 +210,7 @@ const fakeElectron = {
   BrowserWindow,
   ipcMain,
   session: { defaultSession },
+  protocol,
   shell,
   dialog,
   webContents: { getAllWebContents: () => allWebContents.slice() },
@@ -233,6 +253,7 @@ async function driveMain() {
   // Everything main registers at load happens synchronously; then the app becomes ready.
   await new Promise((r) => setImmediate(r));
   report.beforeReady = { handlers: handlers.size, windows: windows.length };
+  readyResolved = true;
   resolveReady();
   await waitFor(() => report.calls.some((c) => c.what === 'BrowserWindow.loadFile' || c.what === 'BrowserWindow.loadURL'), 'the window to load');
 
@@ -250,7 +271,13 @@ async function driveMain() {
   wc.emit('will-attach-webview', { preventDefault: () => (webviewPrevented = true) });
   report.guard = {
     willNavigateListeners: wc.listenerCount('will-navigate'),
-    navigations: [navigate('https://evil.example/phish'), navigate('http://insecure.example/'), navigate('file:///app/index.html#/projects')],
+    navigations: [
+      navigate('https://evil.example/phish'),
+      navigate('http://insecure.example/'),
+      navigate('file:///app/index.html#/projects'),
+      navigate('app://renderer/index.html#/projects'),
+      navigate('app://renderer.evil/index.html'),
+    ],
     webviewPrevented,
     windowOpen: wc.windowOpenHandler
       ? [wc.windowOpenHandler({ url: 'https://example.org/docs' }), wc.windowOpenHandler({ url: 'file:///etc/passwd' })]
@@ -264,12 +291,24 @@ async function driveMain() {
   }
   if (sessionHooks.onBeforeRequest) {
     hooks.beforeRequest = {};
-    for (const url of ['file:///app/index.html', 'https://cdn.example/x.js', 'devtools://devtools/bundled/x.html', 'data:image/png;base64,AA==']) {
+    for (const url of ['app://renderer/index.html', 'file:///app/index.html', 'https://cdn.example/x.js', 'devtools://devtools/bundled/x.html', 'data:image/png;base64,AA==']) {
       sessionHooks.onBeforeRequest({ url }, (r) => (hooks.beforeRequest[url] = plain(r)));
     }
   }
   if (sessionHooks.permissionRequest) sessionHooks.permissionRequest(wc, 'geolocation', (granted) => (hooks.permissionGranted = granted));
+  if (sessionHooks.permissionCheck) hooks.permissionCheck = sessionHooks.permissionCheck(wc, 'clipboard-read', 'app://renderer', {});
   report.session = hooks;
+
+  // The app:// protocol handler.
+  report.fetched = [];
+  const serve = protocolHandlers.get('app');
+  for (const url of JSON.parse(process.env.FAKE_ELECTRON_FETCH || '[]')) {
+    if (!serve) break;
+    const res = await serve({ url, method: 'GET', headers: new Headers() });
+    const body = Buffer.from(await res.arrayBuffer());
+    report.fetched.push({ url, status: res.status, contentType: res.headers.get('content-type'), bytes: body.length, head: body.subarray(0, 15).toString('utf8') });
+  }
+  wc.emit('devtools-opened');
 
   // Calls through the registered handlers, as ipcRenderer.invoke would make them.
   report.registered = [...handlers.keys()];
@@ -280,7 +319,8 @@ async function driveMain() {
       report.invoked.push({ channel, missing: true });
       continue;
     }
-    report.invoked.push({ channel, result: plain(await listener({ sender: wc, senderFrame: null }, argument)) });
+    const frame = process.env.FAKE_ELECTRON_FRAME === 'none' ? null : { url: process.env.FAKE_ELECTRON_FRAME || 'app://renderer/index.html#/projects' };
+    report.invoked.push({ channel, result: plain(await listener({ sender: wc, senderFrame: frame }, argument)) });
   }
   report.windows = windows.map((w) => ({ options: plain(w.options) }));
 }

@@ -148,7 +148,7 @@ describe('app shell', () => {
       const bridge = (globalThis as unknown as PageWindow).mtcgcnn as unknown as { invoke(c: string, a?: unknown): Promise<unknown> };
       return {
         wrongType: await bridge.invoke('app:echo', { text: 42 }),
-        extraField: await bridge.invoke('dataset:summary', { dir: '/tmp', recursive: true }),
+        extraField: await bridge.invoke('project:open', { dir: '/tmp', recursive: true }),
         argForNoArgCall: await bridge.invoke('app:info', { verbose: true }),
         unknownChannel: await bridge.invoke('fs:readFile', { path: '/etc/passwd' }),
         httpLink: await bridge.invoke('app:open-external', { url: 'http://example.com' }),

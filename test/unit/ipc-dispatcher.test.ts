@@ -35,8 +35,9 @@ describe('IPC dispatcher', () => {
     ['app:echo', { text: 'a', extra: true }],
     ['app:echo', 'just a string'],
     ['app:info', { unexpected: 1 }],
-    ['dataset:summary', { dir: '' }],
-    ['dataset:summary', { dir: 'a\0b' }],
+    ['project:open', { dir: '' }],
+    ['project:open', { dir: 'relative/dir' }],
+    ['project:open', { dir: '/a\0b' }],
     ['job:cancel', { jobId: '../../etc' }],
     ['app:open-external', { url: 'file:///etc/passwd' }],
     ['app:open-external', { url: 'javascript:alert(1)' }],
@@ -97,7 +98,6 @@ describe('IPC dispatcher', () => {
     ['train:run', 'runId', 'run-1', 'run/1'],
     ['screen:detail', 'screeningId', 'scr_2', 'a b'],
     ['job:cancel', 'jobId', 'job-3', '../../etc'],
-    ['dataset:summary', 'dir', 'any folder', ''],
   ])('%s takes exactly { %s } and passes the checked value on', async (channel, key, good, bad) => {
     const seen: unknown[] = [];
     const all = Object.fromEntries(INVOKE_CHANNELS.map((c) => [c, (arg: unknown) => (seen.push(arg), undefined)])) as unknown as Handlers;
@@ -115,12 +115,12 @@ describe('IPC dispatcher', () => {
   it('turns a user-facing error into its code and message', async () => {
     const dispatch = createDispatcher(
       handlers({
-        'dataset:summary': () => {
+        'project:open': () => {
           throw new UserFacingError('no id_prop.csv in /tmp/x: choose a CGCNN-layout folder', 'not-found');
         },
       }),
     );
-    expect(await dispatch('dataset:summary', { dir: '/tmp/x' })).toEqual({
+    expect(await dispatch('project:open', { dir: '/tmp/x' })).toEqual({
       ok: false,
       error: { code: 'not-found', message: 'no id_prop.csv in /tmp/x: choose a CGCNN-layout folder' },
     });

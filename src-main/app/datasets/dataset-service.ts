@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { buildScan, type DatasetEntry, type DatasetScan } from '../../core/dataset/dataset-folder';
-import { parseIdProp } from '../../core/dataset/id-prop';
+import { buildScan, readIdPropText, type DatasetEntry, type DatasetScan } from '../../core/dataset/dataset-folder';
+import { IdPropTooLargeError, parseIdProp } from '../../core/dataset/id-prop';
 import { structureFileParserAsync } from '../../core/dataset/structure-parse';
 import { validateDatasetAsync, type StructureParseOutcome, type ValidationReport } from '../../core/dataset/validation-report';
 import { describeSkipped } from '../../core/screen/file-walk';
@@ -23,7 +23,8 @@ import type {
   ValidateDatasetRequest,
 } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
-import { expandPath, isDirectory, isFile, JsonFileError, readJson, writeJsonAtomic } from '../fs-util';
+import { expandPath, isDirectory, isFile, JsonFileError, readJson } from '../fs-util';
+import { writeJsonAtomic } from '../../core/fs/atomic-write';
 import type { JobManager } from '../jobs';
 import { countedProgress } from '../progress';
 import {
@@ -85,9 +86,10 @@ export class DatasetService {
     let csv: string;
     let dirents;
     try {
-      csv = await fsp.readFile(csvFile, 'utf8');
+      csv = await readIdPropText(csvFile);
       dirents = await fsp.readdir(structuresDir, { withFileTypes: true });
     } catch (err) {
+      if (err instanceof IdPropTooLargeError) throw new UserFacingError(err.message, 'failed');
       throw new UserFacingError(`Cannot read the dataset: ${message(err)}. Check that you may read the folder and the CSV.`, 'failed');
     }
     const names = dirents.filter((d) => d.isFile() || d.isSymbolicLink()).map((d) => d.name);

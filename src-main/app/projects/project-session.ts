@@ -4,7 +4,9 @@
  *
  * Runs and screenings whose manifest says 'queued' or 'running' are checked against their owner process each time
  * the project is read: when that process is gone (or it was this process and the job is no longer live), the
- * manifest is rewritten as 'interrupted' (resumable when a checkpoint exists).
+ * manifest is rewritten as 'interrupted' (resumable when a checkpoint exists). When the folder cannot be written (a
+ * read-only disk or share), the project still opens: the state is shown as interrupted from memory, not written, and
+ * a notice says the project is read-only.
  */
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +14,9 @@ import path from 'node:path';
 import type { EventSink } from '../../ipc/dispatcher';
 import { UserFacingError } from '../../ipc/dispatcher';
 import type { ProjectDataset, ProjectInfo, ProjectReport, ProjectRun, ProjectScreening, RecentProject } from '../../ipc/contract';
-import { expandPath, isDirectory, isFile, JsonFileError, processAlive, readJson, slugify, writeJsonAtomic } from '../fs-util';
+import { expandPath, isDirectory, isFile, JsonFileError, readJson, slugify } from '../fs-util';
+import { processAlive } from '../../core/fs/lock-file';
+import { writeJsonAtomic } from '../../core/fs/atomic-write';
 import { projectsDir } from '../paths';
 import { SESSION_ID, type ProcessOwner } from '../session';
 import { APP_VERSION } from '../version';
@@ -32,12 +36,17 @@ import {
 } from './manifests';
 import { forgetProject, listRecent, rememberProject, renameRecent } from './recent';
 
+/** Errors of a write to a folder this process cannot change. */
+const READ_ONLY_CODES = new Set(['EROFS', 'EACCES', 'EPERM']);
+
 /** Tells whether a job of this process is still working on a run or screening. */
 export type LiveCheck = (kind: 'run' | 'screening', id: string) => boolean;
 
 export class ProjectSession {
   private dir: string | null = null;
   private notices: string[] = [];
+  /** Manifest file -> the interrupted state shown for it because the manifest could not be rewritten (read-only). */
+  private readonly unsaved = new Map<string, { updatedAt: string; patch: { state: 'interrupted'; note: string; interruptedAt: string } }>();
 
   constructor(
     private readonly events: EventSink,
@@ -97,6 +106,9 @@ export class ProjectSession {
     await this.readManifest(dir);
     const interrupted = await this.reconcileStates(dir);
     const notices: string[] = [];
+    if (interrupted.readOnly) {
+      notices.push(`The project folder ${dir} cannot be written (read-only), so it is open for viewing only: interrupted runs and screenings are shown as interrupted but cannot be resumed here. Copy the project to a writable folder to continue it.`);
+    }
     if (interrupted.runs.length > 0) {
       notices.push(
         `${interrupted.runs.length} training run${interrupted.runs.length === 1 ? ' was' : 's were'} interrupted (the app stopped while ${interrupted.runs.length === 1 ? 'it was' : 'they were'} running): ${interrupted.runs.join(', ')}. Resume from Train.`,
@@ -219,9 +231,9 @@ export class ProjectSession {
   }
 
   /** Rewrites 'queued'/'running' manifests whose process is gone as 'interrupted'; returns their names. */
-  private async reconcileStates(dir: string): Promise<{ runs: string[]; screenings: string[] }> {
+  private async reconcileStates(dir: string): Promise<{ runs: string[]; screenings: string[]; readOnly: boolean }> {
     const p = projectPaths(dir);
-    const out = { runs: [] as string[], screenings: [] as string[] };
+    const out = { runs: [] as string[], screenings: [] as string[], readOnly: false };
     for (const [kind, folder, manifestOf, parse] of [
       ['run', p.runs, p.runManifest, parseRunManifest],
       ['screening', p.screenings, p.screeningManifest, parseScreeningManifest],
@@ -235,6 +247,7 @@ export class ProjectSession {
           continue;
         }
         if (m.state !== 'running' && m.state !== 'queued') continue;
+        if (this.unsaved.get(file)?.updatedAt === m.updatedAt) continue; // already shown as interrupted (read-only)
         const { gone, why } = this.ownerGone(m.owner, kind, m.id);
         if (!gone) continue;
         // Re-read just before writing: the owner may have finished (and written its final state) meanwhile.
@@ -253,7 +266,14 @@ export class ProjectSession {
               ? ' Resume continues from the last finished epoch.'
               : ' No epoch had finished, so it starts again from the beginning.'
             : ' Resume skips the structures already screened.';
-        await writeJsonAtomic(file, { ...m, state: 'interrupted', updatedAt: now, interruptedAt: now, note: `Interrupted: ${why}.${next}` });
+        const patch = { state: 'interrupted' as const, interruptedAt: now, note: `Interrupted: ${why}.${next}` };
+        try {
+          await writeJsonAtomic(file, { ...m, ...patch, updatedAt: now });
+        } catch (err) {
+          if (!READ_ONLY_CODES.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+          this.unsaved.set(file, { updatedAt: m.updatedAt, patch: { ...patch, note: `${patch.note.replace(/ Resume .*$| No epoch .*$/, '')} The project folder is read-only.` } });
+          out.readOnly = true;
+        }
         (kind === 'run' ? out.runs : out.screenings).push(m.name);
       }
     }
@@ -299,11 +319,11 @@ export class ProjectSession {
       const file = p.runManifest(id);
       let m;
       try {
-        m = parseRunManifest(await readJson(file), file);
+        m = this.shown(parseRunManifest(await readJson(file), file), file);
       } catch {
         continue;
       }
-      const checkpoint = m.checkpoint ? await isFile(path.join(p.run(id), m.checkpoint)) : false;
+      const checkpoint = m.checkpoint && !this.unsaved.has(file) ? await isFile(path.join(p.run(id), m.checkpoint)) : false;
       out.push({
         id: m.id,
         name: m.name,
@@ -329,7 +349,7 @@ export class ProjectSession {
       const file = p.screeningManifest(id);
       let m;
       try {
-        m = parseScreeningManifest(await readJson(file), file);
+        m = this.shown(parseScreeningManifest(await readJson(file), file), file);
       } catch {
         continue;
       }
@@ -346,6 +366,12 @@ export class ProjectSession {
       });
     }
     return out.sort((a, b) => b.createdAtIso.localeCompare(a.createdAtIso));
+  }
+
+  /** A manifest as the UI shows it: with the interrupted state that could not be written on a read-only disk. */
+  private shown<M extends { state: string; updatedAt: string }>(m: M, file: string): M {
+    const u = this.unsaved.get(file);
+    return u && u.updatedAt === m.updatedAt && (m.state === 'running' || m.state === 'queued') ? { ...m, ...u.patch } : m;
   }
 
   private async reports(dir: string): Promise<ProjectReport[]> {

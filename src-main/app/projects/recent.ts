@@ -2,7 +2,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { RecentProject } from '../../ipc/contract';
-import { readJson, writeJsonAtomic } from '../fs-util';
+import { readJson } from '../fs-util';
+import { writeJsonAtomic } from '../../core/fs/atomic-write';
 import { studioHome } from '../../core/studio-home';
 import { PROJECT_FILE } from './manifests';
 

@@ -10,7 +10,8 @@ import { renderRunReportHtml, renderScreeningReportHtml, type HistoryEntry, type
 import { readModelCard } from '../../core/models';
 import type { ProjectReport, ReportRequest, ScreeningDetail, TaskMetrics } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
-import { expandPath, isDirectory, isFile, writeFileAtomic, writeJsonAtomic } from '../fs-util';
+import { expandPath, isDirectory, isFile } from '../fs-util';
+import { writeFileAtomic, writeJsonAtomic } from '../../core/fs/atomic-write';
 import { projectPaths } from '../projects/manifests';
 import type { ProjectSession } from '../projects/project-session';
 import type { DatasetService } from '../datasets/dataset-service';

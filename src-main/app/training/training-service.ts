@@ -17,7 +17,8 @@ import { trainModel, type EpochRecord, type TrainOptions, type TrainProgress, ty
 import { runTrainingInWorker } from '../../core/train/worker-client';
 import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
-import { isFile, JsonFileError, readJson, timestampId, writeJsonAtomic } from '../fs-util';
+import { isFile, JsonFileError, readJson, timestampId } from '../fs-util';
+import { writeJsonAtomic } from '../../core/fs/atomic-write';
 import type { JobManager } from '../jobs';
 import { graphCacheDir } from '../../core/studio-home';
 import { countedProgress } from '../progress';

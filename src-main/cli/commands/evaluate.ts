@@ -5,7 +5,7 @@ import { loadLabelledDataset } from '../../core/featurize/labelled-dataset';
 import { evaluatePredictions } from '../../core/metrics/summary';
 import { Predictor } from '../../core/model/predictor';
 import { csvLine } from '../../core/screen/csv-writer';
-import { writeFileAtomic } from '../../core/train/checkpoint';
+import { writeFileAtomicSync } from '../../core/fs/atomic-write';
 import { graphCacheDir } from '../../core/studio-home';
 import { formatMetricsTable } from '../metrics-table';
 import { modelOptionSpec, resolveModelOption } from '../model-option';
@@ -42,7 +42,7 @@ installed; --model also takes their names). The model's tasks are matched to the
     const pred = predictor.predict(data.graphs);
     const metrics = evaluatePredictions(predictor.tasks, columns.map((c) => data.labels[c]), pred.mean);
     const doc = { ...metrics, model: modelDir, dataset: { dir, crystals: data.graphs.length, unreadable: data.failed.length, contentHash: data.contentHash } };
-    writeFileAtomic(outFile, JSON.stringify(doc, null, 2) + '\n');
+    writeFileAtomicSync(outFile, JSON.stringify(doc, null, 2) + '\n');
     const predFile = stringOption(args, 'predictions');
     if (predFile) {
       const header = ['id', ...predictor.tasks.flatMap((t) => [`${t.name}_true (${t.unit})`, `${t.name}_pred (${t.unit})`, ...(pred.std ? [`${t.name}_std (${t.unit})`] : [])])];
@@ -50,7 +50,7 @@ installed; --model also takes their names). The model's tasks are matched to the
       data.graphs.forEach((g, i) => {
         lines.push(csvLine([g.id, ...columns.flatMap((c, t) => [fmt(data.labels[c][i]), fmt(pred.mean[t][i]), ...(pred.std ? [fmt(pred.std[t][i])] : [])])]));
       });
-      writeFileAtomic(path.resolve(predFile), lines.join(''));
+      writeFileAtomicSync(path.resolve(predFile), lines.join(''));
     }
     io.out(formatMetricsTable(metrics, `${path.basename(dir)} (${data.graphs.length} crystals)`));
     io.out(`metrics written to ${outFile}`);

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command';
 import { CommandFailure, UsageError, booleanOption, stringOption } from '../command';
@@ -8,8 +7,9 @@ import { buildCrystalGraph } from '../../core/graph/build-graph';
 import type { CrystalGraph } from '../../core/graph/crystal-graph';
 import { Predictor } from '../../core/model/predictor';
 import { describeError } from '../../core/featurize/featurize-chunk';
-import { errorRow, outputLayout, predictionRow } from '../../core/screen/columns';
+import { errorRow, nonFinitePrediction, outputLayout, predictionRow } from '../../core/screen/columns';
 import { csvLine } from '../../core/screen/csv-writer';
+import { writeFileAtomicSync } from '../../core/fs/atomic-write';
 import { DomainChecker } from '../../core/screen/domain';
 
 export const predictCommand: Command = {
@@ -59,6 +59,13 @@ Examples: mtcgcnn predict a.cif b.vasp
     const tasks = predictor.tasks;
     const layout = outputLayout({ tasks, ensembleSize: predictor.members });
     const metalCall = (gap: number) => (gap < layout.metalThreshold ? 'metal' : 'non-metal');
+    for (const [r, i] of column) {
+      const bad = nonFinitePrediction(tasks, pred.mean.map((col) => col[i]), pred.std?.map((col) => col[i]));
+      if (bad !== undefined) {
+        r.error = bad;
+        column.delete(r);
+      }
+    }
     const results = rows.map((r) => {
       const i = column.get(r);
       if (i === undefined) return { file: r.file, id: r.id, error: r.error };
@@ -102,11 +109,11 @@ Examples: mtcgcnn predict a.cif b.vasp
         }
         text = lines.join('');
       }
-      writeFileSync(file, text);
+      writeFileAtomicSync(file, text);
       io.err(`${results.length} predictions written to ${file}`);
     }
-    const failed = rows.length - ok.length;
-    if (failed) throw new CommandFailure(`${failed} of ${rows.length} structures could not be read`);
+    const failed = rows.length - column.size;
+    if (failed) throw new CommandFailure(`${failed} of ${rows.length} structures could not be read or predicted`);
     return 0;
   },
 };

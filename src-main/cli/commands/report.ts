@@ -1,6 +1,7 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from '../command';
+import { writeFileAtomicSync } from '../../core/fs/atomic-write';
 import { CommandFailure, numberOption, stringOption, UsageError } from '../command';
 import { NoChromiumError, printHtmlToPdf, renderExperimentReportHtml, renderRunReportHtml, renderScreeningReportHtml } from '../../core/report';
 import { experimentReport, isExperimentDir, readResultsJson } from '../../core/experiment';
@@ -79,7 +80,7 @@ Examples: mtcgcnn report models/e1 --out e1-report.pdf
     } catch (e) {
       throw new CommandFailure(e instanceof Error ? e.message.split('\n')[0] : String(e));
     }
-    writeFileSync(html, doc);
+    writeFileAtomicSync(html, doc);
     io.out(`HTML report written to ${html}`);
     if (pdf) {
       try {

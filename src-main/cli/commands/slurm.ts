@@ -1,5 +1,6 @@
 /** `mtcgcnn slurm CIF_DIR [--model MODEL] --out-dir DIR --shards N`: write a Slurm job-array script. */
 import fs from 'node:fs';
+import { writeFileAtomicSync } from '../../core/fs/atomic-write';
 import type { Command } from '../command';
 import { booleanOption, choiceOption, numberOption, requiredString, stringOption, UsageError } from '../command';
 import { DEFAULT_SLURM, mergeCommand, slurmPaths, slurmScript, type SlurmOptions } from '../../core/screen';
@@ -67,7 +68,8 @@ given (a path on the cluster).`,
     if (!fs.existsSync(opts.inputDir)) io.err(`warning: CIF_DIR ${opts.inputDir} does not exist here (fine if it exists on the cluster nodes)`);
     if (shards > 1000) io.err('warning: many clusters limit job arrays to 1000 tasks (MaxArraySize); check yours');
     fs.mkdirSync(p.logs, { recursive: true });
-    fs.writeFileSync(p.script, script, { mode: 0o755 });
+    writeFileAtomicSync(p.script, script);
+    fs.chmodSync(p.script, 0o755);
     io.out(`wrote ${p.script} (${shards} array tasks)`);
     io.out(`submit:    sbatch ${p.script}`);
     io.out(`progress:  squeue --me; logs in ${p.logs}`);

@@ -8,11 +8,11 @@
  *
  * No structure is parsed here (see validation-report.ts): this only matches CSV rows to files.
  */
-import { promises as fsp, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inferUnit } from '../metrics/task-kind';
 import { type SkipSummary, SkipTally } from '../screen/file-walk';
-import { type IdPropDuplicate, type IdPropIssue, type IdPropOptions, parseIdProp } from './id-prop';
+import { ID_PROP_MAX_BYTES, IdPropTooLargeError, type IdPropDuplicate, type IdPropIssue, type IdPropOptions, parseIdProp } from './id-prop';
 
 export type StructureFileFormat = 'cif' | 'poscar' | 'xyz';
 
@@ -196,6 +196,30 @@ function noCsvError(dir: string, idPropName: string, e: unknown): Error {
   return new Error(`cannot read ${join(dir, idPropName)}: ${(e as Error).message}`, { cause: e });
 }
 
+/** Reads a label CSV as text after checking its size (IdPropTooLargeError when over ID_PROP_MAX_BYTES). */
+export async function readIdPropText(file: string): Promise<string> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > ID_PROP_MAX_BYTES) throw new IdPropTooLargeError(file, size);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Synchronous readIdPropText. */
+export function readIdPropTextSync(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const { size } = fstatSync(fd);
+    if (size > ID_PROP_MAX_BYTES) throw new IdPropTooLargeError(file, size);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Scans `dir` (async: does not block the Electron main process on big folders). */
 export async function scanDataset(dir: string, options: ScanOptions = {}): Promise<DatasetScan> {
   const absDir = resolve(dir);
@@ -208,8 +232,9 @@ export async function scanDataset(dir: string, options: ScanOptions = {}): Promi
   }
   let csv: string;
   try {
-    csv = await fsp.readFile(join(absDir, idPropName), 'utf8');
+    csv = await readIdPropText(join(absDir, idPropName));
   } catch (e) {
+    if (e instanceof IdPropTooLargeError) throw e;
     throw noCsvError(absDir, idPropName, e);
   }
   const names = dirents.filter((d) => d.isFile() || d.isSymbolicLink()).map((d) => d.name);
@@ -228,8 +253,9 @@ export function scanDatasetSync(dir: string, options: ScanOptions = {}): Dataset
   }
   let csv: string;
   try {
-    csv = readFileSync(join(absDir, idPropName), 'utf8');
+    csv = readIdPropTextSync(join(absDir, idPropName));
   } catch (e) {
+    if (e instanceof IdPropTooLargeError) throw e;
     throw noCsvError(absDir, idPropName, e);
   }
   const names = dirents.filter((d) => d.isFile() || d.isSymbolicLink()).map((d) => d.name);

@@ -10,6 +10,7 @@
  *   as issues with 1-based line numbers and left out; duplicate ids keep the first row and are reported.
  *   `strict: true` turns any issue into an IdPropError.
  */
+import { formatBytes } from '../models/format-bytes';
 
 export interface IdPropRow {
   id: string;
@@ -55,6 +56,26 @@ export interface IdPropOptions {
   header?: 'auto' | boolean;
   /** Throw an IdPropError on the first batch of issues instead of collecting them. */
   strict?: boolean;
+}
+
+/**
+ * Largest label CSV that is read (bytes, SI): about two million rows of an id and a few properties, far above any
+ * real dataset (mp-cgcnn-25k's is about 1 MB) and far below what a string in memory can hold. A larger file is
+ * refused before it is read, with IdPropTooLargeError.
+ */
+export const ID_PROP_MAX_BYTES = 64 * 1000 * 1000;
+
+export class IdPropTooLargeError extends Error {
+  constructor(
+    readonly file: string,
+    readonly bytes: number,
+  ) {
+    super(
+      `${file} is ${formatBytes(bytes)}, more than the ${formatBytes(ID_PROP_MAX_BYTES)} a label CSV may have; ` +
+        'is it the right file? A label CSV has one short row per crystal (id, then one value per property).',
+    );
+    this.name = 'IdPropTooLargeError';
+  }
 }
 
 export class IdPropError extends Error {

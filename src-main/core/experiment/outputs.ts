@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderExperimentReportHtml } from '../report/html';
-import { writeFileAtomic } from '../train/checkpoint';
+import { writeFileAtomicSync } from '../fs/atomic-write';
 import { experimentReport, type ExperimentReportOptions } from './report';
 import { parseResults, RESULTS_FILE, type ExperimentResults } from './results';
 import { experimentTables, tableCsv, tableMarkdown, tablesMarkdown } from './tables';
@@ -15,7 +15,7 @@ export const TABLES_FILE = 'tables.md';
 
 export function writeResultsJson(dir: string, results: ExperimentResults): string {
   const file = path.join(dir, RESULTS_FILE);
-  writeFileAtomic(file, JSON.stringify(results, null, 1));
+  writeFileAtomicSync(file, JSON.stringify(results, null, 1));
   return file;
 }
 
@@ -52,15 +52,15 @@ export function writeExperimentOutputs(dir: string, results: ExperimentResults, 
   for (const t of tables) {
     const csv = path.join(dir, `${t.name}.csv`);
     const md = path.join(dir, `${t.name}.md`);
-    writeFileAtomic(csv, tableCsv(t));
-    writeFileAtomic(md, tableMarkdown(t));
+    writeFileAtomicSync(csv, tableCsv(t));
+    writeFileAtomicSync(md, tableMarkdown(t));
     written.push(csv, md);
   }
   const all = path.join(dir, TABLES_FILE);
-  writeFileAtomic(all, tablesMarkdown(results, tables));
+  writeFileAtomicSync(all, tablesMarkdown(results, tables));
   written.push(all);
   const html = renderExperimentReportHtml(experimentReport(results, reportOptions));
   const report = path.join(dir, REPORT_FILE);
-  writeFileAtomic(report, html);
+  writeFileAtomicSync(report, html);
   return { results: resultsFile, tables: written, report, html };
 }

@@ -8,11 +8,13 @@
  * worker-thread trainer (runTrainingInWorker), and tests a fake. This module does not load TensorFlow.js.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
 import type { MetricsJson } from '../metrics/summary';
 import type { ElementTableLike, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainingData } from '../train/types';
-import { writeFileAtomic } from '../train/checkpoint';
+import { writeFileAtomicSync } from '../fs/atomic-write';
+import { acquireLock, LockError } from '../fs/lock-file';
 import {
   describeFingerprintDifference,
   fingerprintHash,
@@ -190,38 +192,16 @@ export function finishedJobs(plan: ExperimentPlan, dir: string, datasetHash: str
   return out;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes EXP_DIR/.lock for this process; refuses when another live process holds it. Returns the release function. */
 export function lockExperimentDir(dir: string): () => void {
-  const file = path.join(dir, '.lock');
   fs.mkdirSync(dir, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }), { flag: 'wx' });
-      return () => fs.rmSync(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let pid = NaN;
-      try {
-        pid = Number((JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: number }).pid);
-      } catch {
-        // unreadable lock: treat as stale
-      }
-      if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) {
-        throw new ExperimentConflictError(`another experiment (process ${pid}) is running in ${dir}; wait for it or stop it first`);
-      }
-      fs.rmSync(file, { force: true });
-    }
+  try {
+    return acquireLock(path.join(dir, '.lock'), { purpose: 'an experiment', target: dir });
+  } catch (e) {
+    if (!(e instanceof LockError)) throw e;
+    const who = e.owner ? `process ${e.owner.pid}${e.owner.host !== os.hostname() ? ` on ${e.owner.host}` : ''}` : 'another process';
+    throw new ExperimentConflictError(`another experiment (${who}) is running in ${dir}; wait for it or stop it first`);
   }
-  throw new ExperimentConflictError(`could not lock ${dir}`);
 }
 
 function trainOptionsFor(job: JobSpec, plan: ExperimentPlan, checkpointPath: string, signal?: AbortSignal): TrainOptions {
@@ -350,7 +330,7 @@ export async function runExperiment(
         computePath: result.path,
         finishedAt: new Date().toISOString(),
       };
-      writeFileAtomic(jobFile(dir, job.key), JSON.stringify(record, null, 1));
+      writeFileAtomicSync(jobFile(dir, job.key), JSON.stringify(record, null, 1));
       fs.rmSync(ckpt, { force: true });
       records.set(job.key, record);
       const wallSeconds = (performance.now() - t0) / 1000;

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../train/checkpoint';
+import { writeFileAtomicSync } from '../fs/atomic-write';
 import { REPORT_FILE, TABLES_FILE, writeExperimentOutputs, writeResultsJson, type ExperimentOutputs } from './outputs';
 import type { ExperimentPlan } from './plan';
 import { collectResults, datasetInfo, RESULTS_FILE, type ExperimentResults } from './results';
@@ -32,7 +32,7 @@ export async function runExperimentInDir(
   const { dir } = options;
   fs.mkdirSync(dir, { recursive: true });
   const info = datasetInfo(data, plan.settings);
-  writeFileAtomic(
+  writeFileAtomicSync(
     path.join(dir, EXPERIMENT_FILE),
     JSON.stringify(
       {

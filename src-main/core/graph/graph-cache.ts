@@ -16,8 +16,9 @@
  * share chunks share shards. Writes are atomic (temporary file + rename); an unreadable or mismatching shard is
  * treated as a miss and rebuilt. Stale shards are never read again; `prune` deletes shards not used recently.
  */
-import { mkdir, readFile, readdir, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
+import { readFile, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { writeFileAtomic } from '../fs/atomic-write';
 import { join } from 'node:path';
 import type { CrystalGraph, GraphSettings } from './crystal-graph';
 import { GRAPH_ALGORITHM_VERSION, decodeGraphs, encodeGraphs, graphSettingsKey } from './graph-codec';
@@ -104,16 +105,7 @@ export class GraphCache {
 
   /** Write a shard atomically. */
   async write(key: string, graphs: readonly CrystalGraph[]): Promise<void> {
-    const path = this.shardPath(key);
-    await mkdir(this.dir, { recursive: true });
-    const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, encodeGraphs(graphs));
-      await rename(tmp, path);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
+    await writeFileAtomic(this.shardPath(key), encodeGraphs(graphs));
   }
 
   /**

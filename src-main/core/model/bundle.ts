@@ -14,14 +14,14 @@ import * as path from 'node:path';
 import type { GraphSettings } from '../graph/crystal-graph';
 import type { MetricsJson } from '../metrics/summary';
 import type { TargetNormalizerJson } from '../metrics/normalizer';
-import { type ModelConfig, validateModelConfig } from './config';
+import type { ModelConfig } from './config';
 import { type TensorRecord, paramSpecs } from './params';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, BundleError, checkModelJson, memberFileName } from './bundle-schema';
 import type { LossWeightingSpec, LossWeightingState } from '../train/loss';
 import type { ElementTableLike, TrainResult, TrainingData } from '../train/types';
-import { writeFileAtomic } from '../train/checkpoint';
+import { writeFileAtomicSync } from '../fs/atomic-write';
 
-export const BUNDLE_FORMAT = 'crystal-property-studio/mtcgcnn-bundle';
-export const BUNDLE_VERSION = 1;
+export { BUNDLE_FORMAT, BUNDLE_VERSION, BundleError } from './bundle-schema';
 
 export interface WeightsManifestEntry {
   name: string;
@@ -91,14 +91,10 @@ export interface LoadedBundle {
   members: TensorRecord[][];
 }
 
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
-  }
-}
-
 /** CGCNN atom_init.json form {"Z": [features]} of the rows with any non-zero value (Z >= 1). */
+/** A model.json larger than this is refused before it is read (the shipped ones are ~100 KB). */
+export const MODEL_JSON_MAX_BYTES = 16 * 1024 * 1024;
+
 export function elementTableToCgcnnJson(matrix: Float32Array, dimension: number): Record<string, number[]> {
   const rows = matrix.length / dimension;
   const out: Record<string, number[]> = {};
@@ -156,8 +152,8 @@ export function saveBundle(
   const K = result.members.length;
   const members: BundleMemberJson[] = result.members.map((m, k) => {
     const { buf, tensors } = encodeWeights(m.params);
-    const file = K === 1 ? 'weights.bin' : `members/${k}/weights.bin`;
-    writeFileAtomic(path.join(dir, file), buf);
+    const file = memberFileName(k, K);
+    writeFileAtomicSync(path.join(dir, file), buf);
     return {
       index: k, seed: m.seed, file, sha256: sha256(buf), bestEpoch: m.bestEpoch, epochsRun: m.epochsRun,
       lossWeighting: m.lossWeighting, tensors,
@@ -197,60 +193,59 @@ export function saveBundle(
     ...(opts.domain ? { domain: opts.domain } : {}),
     members,
   };
-  writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json, null, 1));
+  writeFileAtomicSync(path.join(dir, 'model.json'), JSON.stringify(json, null, 1));
   return json;
 }
 
-/** Reads and validates a bundle. Throws BundleError with a clear message when it cannot be used. */
+/**
+ * Reads and validates a bundle. model.json is checked against its schema (bundle-schema.ts) before anything is
+ * allocated or any other file is opened; each member's weights must have the size its manifest implies, match its
+ * sha256 and hold only finite values. Throws BundleError with a clear message when the bundle cannot be used.
+ */
 export function loadBundle(dir: string): LoadedBundle {
   const file = path.join(dir, 'model.json');
   if (!fs.existsSync(file)) throw new BundleError(`${dir} is not a model bundle (no model.json)`);
-  let json: ModelJson;
+  const size = fs.statSync(file).size;
+  if (size > MODEL_JSON_MAX_BYTES) throw new BundleError(`${file} is ${size} bytes, more than a model.json can be (${MODEL_JSON_MAX_BYTES})`);
+  let parsed: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8')) as ModelJson;
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     throw new BundleError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
-  if (json.format !== BUNDLE_FORMAT) {
-    throw new BundleError(`${file} is not a Crystal Property Studio model bundle (format "${String(json.format)}")`);
-  }
-  if (typeof json.formatVersion !== 'number' || json.formatVersion > BUNDLE_VERSION) {
-    throw new BundleError(
-      `model bundle format version ${String(json.formatVersion)} is newer than this app supports (${BUNDLE_VERSION}); update the app to use it`,
-    );
-  }
-  if (json.formatVersion < 1) throw new BundleError(`model bundle format version ${json.formatVersion} is not supported`);
-  const config = json.architecture;
+  let checked: ReturnType<typeof checkModelJson>;
   try {
-    validateModelConfig(config);
+    checked = checkModelJson(parsed);
   } catch (e) {
-    throw new BundleError(`model bundle architecture is invalid: ${(e as Error).message}`);
+    if (e instanceof BundleError) throw new BundleError(`${file}: ${e.message.replace(/^model\.json: /, '')}`);
+    throw e;
   }
+  const json = parsed as ModelJson;
+  const { config, memberBytes } = checked;
   const ef = json.elementFeatures;
-  if (!ef || ef.format !== 'cgcnn-atom-init' || ef.dimension !== config.atomFeatureDim) {
-    throw new BundleError('model bundle element features are missing or do not match the architecture');
-  }
   const elementMatrix = elementTableFromCgcnnJson(ef.table, ef.dimension, ef.rows ?? 119);
-  if (!Array.isArray(json.tasks) || json.tasks.length !== config.tasks.length) {
-    throw new BundleError('model bundle tasks do not match the architecture');
-  }
-  if (!Array.isArray(json.members) || json.members.length === 0) throw new BundleError('model bundle has no members');
   const specs = paramSpecs(config);
-  const members = json.members.map((m) => {
+  const members = json.members.map((m, k) => {
     const wfile = path.join(dir, m.file);
-    if (!fs.existsSync(wfile)) throw new BundleError(`model bundle is incomplete: ${m.file} is missing`);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(wfile);
+    } catch {
+      throw new BundleError(`model bundle is incomplete: ${m.file} is missing`);
+    }
+    if (!st.isFile()) throw new BundleError(`model bundle member ${k}: ${m.file} is not a file`);
+    if (st.size !== memberBytes[k]) {
+      throw new BundleError(`model bundle file ${m.file} is corrupt: ${st.size} bytes, its manifest needs ${memberBytes[k]}`);
+    }
     const buf = fs.readFileSync(wfile);
-    if (m.sha256 && sha256(buf) !== m.sha256) throw new BundleError(`model bundle file ${m.file} is corrupt (checksum mismatch)`);
+    if (sha256(buf) !== m.sha256) throw new BundleError(`model bundle file ${m.file} is corrupt (checksum mismatch)`);
     const byName = new Map(m.tensors.map((t) => [t.name, t]));
     return specs.map((s) => {
-      const e = byName.get(s.name);
-      if (!e) throw new BundleError(`model bundle member ${m.index} lacks tensor ${s.name}`);
-      const n = s.shape.reduce((a, b) => a * b, 1);
-      if (e.length !== n || e.offset + 4 * n > buf.length || e.offset % 4 !== 0) {
-        throw new BundleError(`model bundle member ${m.index}: tensor ${s.name} has a bad size or offset`);
-      }
-      const data = new Float32Array(n);
-      new Uint8Array(data.buffer).set(buf.subarray(e.offset, e.offset + 4 * n));
+      const e = byName.get(s.name)!;
+      const data = new Float32Array(e.length);
+      new Uint8Array(data.buffer).set(buf.subarray(e.offset, e.offset + 4 * e.length));
+      const bad = data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new BundleError(`model bundle member ${k}: tensor ${s.name} holds a non-finite value (${data[bad]} at ${bad})`);
       return { name: s.name, shape: s.shape.slice(), data };
     });
   });

@@ -4,8 +4,7 @@
  * webContents.printToPDF instead and does not use this module.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../fs/atomic-write';
 
 /** Environment variable that names the Chromium / Chrome executable to print with. */
 export const CHROMIUM_ENV = 'MTCGCNN_CHROMIUM';
@@ -169,14 +168,6 @@ export async function printHtmlToPdf(html: string, outPdf: string, opts: PrintPd
   } finally {
     await browser?.close().catch(() => undefined);
   }
-  await mkdir(dirname(outPdf), { recursive: true });
-  const tmp = join(dirname(outPdf), `.${process.pid}.${Date.now()}.pdf.tmp`);
-  try {
-    await writeFile(tmp, pdf);
-    await rename(tmp, outPdf);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(outPdf, pdf);
   return { pdfPath: outPdf, bytes: pdf.length, chromiumPath: executablePath };
 }

@@ -86,6 +86,18 @@ export interface RowValues {
   outOfDomain: boolean;
 }
 
+/**
+ * Why a prediction cannot be reported (a task's value or ensemble std is NaN or infinite), or undefined when it is
+ * fine. A non-finite prediction is an error row, never a value.
+ */
+export function nonFinitePrediction(tasks: readonly { name: string }[], mean: ArrayLike<number>, std?: ArrayLike<number>): string | undefined {
+  for (let t = 0; t < tasks.length; t++) {
+    if (!Number.isFinite(mean[t])) return `prediction failed: the model gave ${mean[t]} for ${tasks[t].name}`;
+    if (std && !Number.isFinite(std[t])) return `prediction failed: the model gave an ensemble spread of ${std[t]} for ${tasks[t].name}`;
+  }
+  return undefined;
+}
+
 export function predictionRow(layout: OutputLayout, v: RowValues): string[] {
   const row = [v.id, v.file, v.formula, String(v.numAtoms)];
   layout.tasks.forEach((_, t) => {

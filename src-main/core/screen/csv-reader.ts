@@ -4,10 +4,12 @@
  * a multi-byte UTF-8 sequence, so splitting on bytes is safe; fields are decoded as UTF-8 when complete.
  *
  * Accepts LF and CRLF line ends, quoted fields with embedded separators, quotes ("") and line breaks.
+ * Cells that the writer neutralised against spreadsheet formulas (csvCellText) are given back as written.
  * Blank lines are skipped. A record counts only once its line end has been read: bytes after the last
  * line end (a row cut short by a crash) are reported as a partial tail, never as a record.
  */
 import fs from 'node:fs';
+import { csvCellValue } from './csv-writer';
 
 export interface CsvRecord {
   readonly fields: string[];
@@ -114,7 +116,7 @@ export class CsvRecordParser {
   private endField(stripCr: boolean): void {
     let text = this.parts.length === 1 ? this.parts[0].toString('utf8') : Buffer.concat(this.parts).toString('utf8');
     if (stripCr && text.endsWith('\r')) text = text.slice(0, -1);
-    this.fields.push(text);
+    this.fields.push(csvCellValue(text));
     this.parts = [];
   }
 

@@ -2,13 +2,37 @@
  * CSV output: RFC 4180 quoting (a field is quoted when it holds a comma, a double quote, CR or LF;
  * quotes are doubled) with LF line ends, and an append-only writer that makes every flushed block
  * durable (write + fsync) before returning, so a crash never loses a flushed row.
+ *
+ * Every CSV the app or the CLI writes goes through csvField, which also keeps cells from becoming
+ * spreadsheet formulas: a text cell starting with =, +, -, @, tab or CR (a file called `=HYPERLINK(...).cif`,
+ * a data block `data_=1+2`) gets a leading apostrophe, as does text that already starts with an apostrophe
+ * followed by one of those characters or another apostrophe, so the mapping is one-to-one. Numbers
+ * (-1.23, +4, 1e-5) are written as they are. The reader (csv-reader.ts) removes the apostrophe again with
+ * csvCellValue, so resume and merge see exactly the values that were written.
  */
 import fs from 'node:fs';
 
 const NEEDS_QUOTES = /[",\r\n]/;
+/** A cell a spreadsheet would evaluate as a formula (or that could hide one behind whitespace). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** A cell that csvCellText prefixed with an apostrophe. */
+const NEUTRALISED = /^'[=+\-@\t\r']/;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?Infinity$/;
+
+/** The text stored for a cell value: formula-like text gets a leading apostrophe (numbers never do). */
+export function csvCellText(value: string): string {
+  if (FORMULA_START.test(value) ? !NUMBER.test(value) : NEUTRALISED.test(value)) return `'${value}`;
+  return value;
+}
+
+/** The value of a stored cell: undoes csvCellText. */
+export function csvCellValue(text: string): string {
+  return NEUTRALISED.test(text) ? text.slice(1) : text;
+}
 
 export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const text = csvCellText(value);
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** One record with its terminating LF. */

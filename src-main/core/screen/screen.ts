@@ -18,9 +18,10 @@ import path from 'node:path';
 import type { ReadOptions } from '../io';
 import type { CrystalGraph } from '../graph/crystal-graph';
 import { defaultThreadCount, workerScriptPath } from '../parallel/worker-pool';
-import { FILE_COLUMN, errorColumn, errorRow, outputLayout, predictionRow, type OutputLayout } from './columns';
+import { FILE_COLUMN, errorColumn, errorRow, nonFinitePrediction, outputLayout, predictionRow, type OutputLayout } from './columns';
 import { DurableAppender, csvLine } from './csv-writer';
 import { DomainChecker } from './domain';
+import { acquireLock, LockError } from '../fs/lock-file';
 import { SkipTally, STRUCTURE_FILE_KINDS, countStructureFiles, describeSkipped, walkStructureFiles, type FoundFile, type SkipSummary } from './file-walk';
 import { createFeaturizer, type ChunkFeaturizer, type FeaturizedChunk } from '../featurize/featurizer';
 import type { ScreeningModel } from './model';
@@ -119,7 +120,8 @@ export interface ScreenSummary {
   notRead: SkipSummary;
 }
 
-export type ScreenErrorCode = 'input' | 'output-exists' | 'output' | 'resume' | 'model';
+/** 'locked': another run is writing the same output (see lockOutput). */
+export type ScreenErrorCode = 'input' | 'output-exists' | 'output' | 'resume' | 'model' | 'locked';
 
 /** A problem that stops the run before or while it works (not a bad input file). */
 export class ScreenError extends Error {
@@ -165,6 +167,23 @@ function positiveInt(name: string, v: number | undefined, fallback: number): num
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   return v;
+}
+
+/**
+ * Takes `<out>.lock` (host, pid; stale when that process is gone), so two runs never append to one output — a
+ * re-queued cluster job or the same command started twice would otherwise write every remaining row twice.
+ */
+function lockOutput(outPath: string): () => void {
+  const out = path.resolve(outPath);
+  try {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    return acquireLock(`${out}.lock`, { purpose: 'a screening run', target: outPath });
+  } catch (err) {
+    if (err instanceof LockError) {
+      throw new ScreenError('locked', `${err.message.replace(/; wait for it/, '; it is writing that output: wait for it')}`);
+    }
+    throw new ScreenError('output', `cannot use ${outPath}: ${(err as Error).message}`);
+  }
 }
 
 /** Opens the output according to resume / force; returns the appender and what resume kept. */
@@ -255,7 +274,15 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     }
   }
 
-  const { appender, done: doneFiles, previouslyFailed } = await openOutput(options, layout, onWarning);
+  const releaseLock = lockOutput(options.outPath);
+  let opened: Awaited<ReturnType<typeof openOutput>>;
+  try {
+    opened = await openOutput(options, layout, onWarning);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+  const { appender, done: doneFiles, previouslyFailed } = opened;
 
   const recursive = recursiveWalk;
   let total: number | undefined;
@@ -327,6 +354,7 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     featurizer = createFeaturizer({ threads, workerScript, tasksPerWorker, graphSettings: model.graphSettings, readOptions: options.readOptions ?? {}, onWarning });
   } catch (err) {
     appender.close();
+    releaseLock();
     countController.abort();
     throw err;
   }
@@ -351,10 +379,12 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
       }
       const std = res.std && res.std.length === nt && res.std.every((a) => a.length === graphs.length) ? res.std : undefined;
       predictedOk += graphs.length;
-      return graphs.map((_, i) => ({
-        mean: res.mean.map((a) => a[i]),
-        ...(std ? { std: std.map((a) => a[i]) } : {}),
-      }));
+      return graphs.map((_, i) => {
+        const mean = res.mean.map((a) => a[i]);
+        const sd = std?.map((a) => a[i]);
+        const bad = nonFinitePrediction(layout.tasks, mean, sd);
+        return bad !== undefined ? { error: bad } : { mean, ...(sd ? { std: sd } : {}) };
+      });
     } catch (err) {
       if (err instanceof ScreenError) throw err;
       const reason = err instanceof Error ? err.message : String(err);
@@ -481,6 +511,7 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     void walker.return(undefined).catch(() => undefined);
     await featurizer.close().catch(() => undefined);
     appender.close();
+    releaseLock();
   }
   if (!cancelled) {
     if (total === undefined && (options.countFiles ?? true)) total = files + skipped;

@@ -1,13 +1,13 @@
 /**
- * Training checkpoints: one file, written atomically (tmp file + fsync + rename), so a killed run leaves
+ * Training checkpoints: one file, written atomically (core/fs/atomic-write), so a killed run leaves
  * either the previous or the new checkpoint, never a torn one.
  *
  * Layout: "MTCKPT01" (8 bytes) | header length (uint32 LE) | header JSON (utf-8) | padding to 4 bytes |
  * float32 payload. The header lists every tensor {name, shape, offset (in floats)} by group.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { TensorRecord } from '../model/params';
+import { writeFileAtomicSync } from '../fs/atomic-write';
 
 const MAGIC = 'MTCKPT01';
 
@@ -64,24 +64,8 @@ export function decodeCheckpoint<M>(buf: Buffer): CheckpointFile<M> {
   return { meta: header.meta, groups };
 }
 
-/** Writes `data` to `file` atomically (tmp in the same folder, fsync, rename). */
-export function writeFileAtomic(file: string, data: Buffer | string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    if (typeof data === 'string') fs.writeSync(fd, data, null, 'utf8');
-    else fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
 export function saveCheckpoint<M>(file: string, ck: CheckpointFile<M>): void {
-  writeFileAtomic(file, encodeCheckpoint(ck));
+  writeFileAtomicSync(file, encodeCheckpoint(ck));
 }
 
 export function loadCheckpoint<M>(file: string): CheckpointFile<M> {

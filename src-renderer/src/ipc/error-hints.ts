@@ -41,19 +41,6 @@ export function adviceFor(error: IpcCallError): ErrorAdvice {
   if (error.channel.startsWith('structures:') && error.code === 'failed') {
     return { title: 'This structure cannot be shown', steps: ['Read the message below. A structure the reader refuses is also left out of training.'] };
   }
-  if (error.channel === 'dataset:summary') {
-    switch (error.code) {
-      case 'not-found':
-        return {
-          title: 'The dataset folder could not be read',
-          steps: ['Check the path: it must be an existing folder on this computer (an absolute path is safest).', DATASET_LAYOUT],
-        };
-      case 'invalid-argument':
-        return { title: 'The folder path was not accepted', steps: ['Enter a folder path (not empty, without control characters), then scan again.'] };
-      default:
-        break;
-    }
-  }
   switch (error.code) {
     case 'invalid-argument':
       return { title: 'The request was rejected', steps: ['Check the values you entered and try again.', 'If it happens again, report it with the message below: it is a bug in the app.'] };
