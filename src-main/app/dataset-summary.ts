@@ -1,5 +1,5 @@
 import { scanDataset } from '../core/dataset/dataset-folder';
-import type { DatasetSummary } from '../ipc/contract';
+import type { DatasetSummary } from '../../src-shared/contract';
 
 /** A quick look at a CGCNN-layout folder: tasks, row and file counts (no structure parsing). */
 export async function summarizeDataset(dir: string): Promise<DatasetSummary> {

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { AppInfo, BackendSummary, ChooseFileRequest, ChooseFolderRequest, ChooseSaveFileRequest } from '../ipc/contract';
+import type { AppInfo, BackendSummary, ChooseFileRequest, ChooseFolderRequest, ChooseSaveFileRequest } from '../../src-shared/contract';
 import type { EventSink, Handlers } from '../ipc/dispatcher';
 import { UserFacingError } from '../ipc/dispatcher';
 import { APP_VERSION } from './version';

@@ -4,7 +4,7 @@
  * (see src-main/core/parallel); this registry only tracks state for the UI.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobKind, JobProgress } from '../ipc/contract';
+import type { JobKind, JobProgress } from '../../src-shared/contract';
 import type { EventSink } from '../ipc/dispatcher';
 
 export type ProgressUpdate = Partial<Pick<JobProgress, 'done' | 'total' | 'unit' | 'message' | 'metrics' | 'ratePerSecond' | 'etaSeconds'>>;

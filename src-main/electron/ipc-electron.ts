@@ -1,6 +1,6 @@
 /** Electron transport for the IPC contract: ipcMain.handle per channel, events via webContents.send. */
 import { ipcMain, type WebContents } from 'electron';
-import { INVOKE_CHANNELS, ipcChannelName } from '../ipc/contract';
+import { INVOKE_CHANNELS, ipcChannelName } from '../../src-shared/contract';
 import type { Dispatch, EventSink } from '../ipc/dispatcher';
 
 export function registerElectronHandlers(dispatch: Dispatch): void {

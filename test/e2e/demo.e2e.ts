@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readDemoIndex } from '../../src-main/app/demo/demo-index';
 import { resolveDefaultModel, readModelCard } from '../../src-main/core/models';
-import type { DemoResults } from '../../src-main/ipc/contract';
+import type { DemoResults } from '../../src-shared/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, scrollToTestId } from './helpers';
 import type { PageWindow } from './page-types';

@@ -26,7 +26,7 @@ import { createHandlers } from '../../src-main/app/handlers';
 import { describeBackend } from '../../src-main/app/backend-summary';
 import { JobManager } from '../../src-main/app/jobs';
 import { startSection } from '../../src-main/app/start-section';
-import { EVENT_CHANNELS, type EventChannel, type EventContract } from '../../src-main/ipc/contract';
+import { EVENT_CHANNELS, type EventChannel, type EventContract } from '../../src-shared/contract';
 import { createDispatcher, type Dispatch, type EventSink } from '../../src-main/ipc/dispatcher';
 import type { PageWindow } from './page-types';
 

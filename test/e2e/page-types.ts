@@ -2,7 +2,7 @@
  * Types for code that runs INSIDE the page (page.evaluate and addInitScript callbacks). The node typecheck has no
  * DOM lib, so page functions cast `globalThis` to this (a type-only cast: nothing of it reaches the browser).
  */
-import type { BridgeApi } from '../../src-main/ipc/contract';
+import type { BridgeApi } from '../../src-shared/contract';
 
 export interface CspViolationEvent {
   violatedDirective: string;

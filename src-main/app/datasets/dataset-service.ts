@@ -20,7 +20,7 @@ import type {
   StructureTable,
   TaskMapping,
   ValidateDatasetRequest,
-} from '../../ipc/contract';
+} from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, writeJsonAtomic } from '../fs-util';
 import type { JobManager } from '../jobs';

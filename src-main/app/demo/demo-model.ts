@@ -5,7 +5,7 @@
  */
 import { taskLabel } from '../../core/report/format';
 import { readModelCard, resolveModel, type CatalogueOptions, type ModelCard, type ResolvedModel } from '../../core/models';
-import type { DemoModel } from '../../ipc/contract';
+import type { DemoModel } from '../../../src-shared/contract';
 
 export function demoModelOf(name: string, card: ModelCard): DemoModel {
   return {

@@ -6,7 +6,7 @@
  */
 import { taskLabel } from '../../core/report/format';
 import { listModels, type Catalogue, type CatalogueEntry, type CatalogueOptions } from '../../core/models';
-import type { CatalogueModel, CatalogueModelRef, ModelCatalogueInfo } from '../../ipc/contract';
+import type { CatalogueModel, CatalogueModelRef, ModelCatalogueInfo } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 
 function message(err: unknown): string {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EventSink } from '../../ipc/dispatcher';
 import { UserFacingError } from '../../ipc/dispatcher';
-import type { ProjectDataset, ProjectInfo, ProjectReport, ProjectRun, ProjectScreening, RecentProject } from '../../ipc/contract';
+import type { ProjectDataset, ProjectInfo, ProjectReport, ProjectRun, ProjectScreening, RecentProject } from '../../../src-shared/contract';
 import { expandPath, isDirectory, isFile, JsonFileError, processAlive, readJson, slugify, writeJsonAtomic } from '../fs-util';
 import { projectsDir } from '../paths';
 import { SESSION_ID, type ProcessOwner } from '../session';
