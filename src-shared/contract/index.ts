@@ -21,6 +21,7 @@ import { screeningChannels } from './screening';
 import { reportChannels } from './reports';
 import { demoChannels } from './demo';
 import { jobChannels, type JobProgress } from './jobs';
+import { fileChannels } from './files';
 
 export * from './guards';
 export * from './app';
@@ -33,6 +34,7 @@ export * from './screening';
 export * from './reports';
 export * from './demo';
 export * from './jobs';
+export * from './files';
 
 export const invokeContract = {
   ...appChannels,
@@ -45,6 +47,7 @@ export const invokeContract = {
   ...reportChannels,
   ...demoChannels,
   ...jobChannels,
+  ...fileChannels,
 } as const;
 
 export type InvokeContract = typeof invokeContract;
