@@ -19,7 +19,7 @@ import { createHandlers, type AppContext } from '../app/handlers';
 import { describeBackend } from '../app/backend-summary';
 import { JobManager } from '../app/jobs';
 import { startSection } from '../app/start-section';
-import { createDispatcher, UserFacingError, type Dispatch } from '../ipc/dispatcher';
+import { createDispatcher, UserFacingError, type Dispatch, type EventSink } from '../ipc/dispatcher';
 import { printHtmlToPdf, NoChromiumError, PdfPrintError } from '../core/report/pdf';
 import { cookieToken, hostAllowed, loopbackHosts, newToken, originAllowed, sessionCookie, tokenMatches, type AccessPolicy } from './access';
 import { EventStreams } from './event-stream';
@@ -45,6 +45,8 @@ export interface StudioOptions {
   context?: Partial<Pick<AppContext, 'openExternal' | 'printToPdf'>>;
   /** Where main-side problems are logged (default stderr). */
   log?: (line: string) => void;
+  /** Also receives every event sent to the pages, in order (the e2e harness records them). */
+  observe?: EventSink;
 }
 
 export interface StudioServer {
@@ -106,7 +108,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 /** The studio's AppContext: the same as Electron's, with the browser's in-app dialogs and the system Chromium printer. */
-function studioContext(events: EventStreams, options: StudioOptions): AppContext {
+function studioContext(events: EventSink, options: StudioOptions): AppContext {
   const inPage = async (): Promise<never> => {
     throw new UserFacingError('In the browser the page chooses files with its own file browser.', 'failed');
   };
@@ -139,7 +141,16 @@ export async function startStudioServer(options: StudioOptions): Promise<StudioS
   }
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const events = new EventStreams();
+  const streams = new EventStreams();
+  const observe = options.observe;
+  const events: EventSink = observe
+    ? {
+        emit(event, payload) {
+          observe.emit(event, payload);
+          streams.emit(event, payload);
+        },
+      }
+    : streams;
   const jobs = new JobManager(events);
   const dispatch = createDispatcher(createHandlers(studioContext(events, options), jobs), log);
   const token = newToken();
@@ -189,7 +200,7 @@ export async function startStudioServer(options: StudioOptions): Promise<StudioS
     if (rawPath === '/api/events') {
       if (req.method !== 'GET') return refuse(res, 405, 'GET only.');
       if (!originAllowed(req, false)) return refuse(res, 403, 'Cross-origin event stream refused.');
-      events.attach(res, SECURITY_HEADERS);
+      streams.attach(res, SECURITY_HEADERS);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'GET only.');
@@ -227,7 +238,7 @@ export async function startStudioServer(options: StudioOptions): Promise<StudioS
       (closing ??= (async () => {
         server.close();
         await jobs.cancelAll();
-        events.close();
+        streams.close();
         server.closeAllConnections();
       })()),
   };

@@ -12,11 +12,8 @@ export interface CspViolationEvent {
 }
 
 export interface PageWindow {
-  /** The bridge the renderer uses (preload in Electron, harness here). */
+  /** The bridge the Electron preload installs (absent in the browser shell). */
   mtcgcnn?: BridgeApi;
-  /** Harness internals. */
-  __mtcgcnnInvoke(channel: string, argument: unknown): Promise<unknown>;
-  __mtcgcnnDeliver?(event: string, payload: unknown): void;
   __e2eReportProblem?(message: string): void;
   localStorage: { getItem(key: string): string | null };
   document: {

@@ -60,13 +60,15 @@ so both continue with Resume.`,
       io.err('no display found: open the URL above in a browser (over SSH: ssh -L PORT:127.0.0.1:PORT host)');
     }
     await new Promise<void>((resolve) => {
-      let stopping = false;
+      let stoppingSince = 0;
       const stop = (signal: NodeJS.Signals): void => {
-        if (stopping) {
+        if (stoppingSince) {
+          // The same Ctrl-C can arrive twice (from the terminal and forwarded by `npm start`): only a later one forces.
+          if (Date.now() - stoppingSince < 2000) return;
           io.err(`${signal} again: exiting without waiting for the jobs`);
           process.exit(130);
         }
-        stopping = true;
+        stoppingSince = Date.now();
         const running = studio.jobs.list().filter((j) => j.state === 'running').length;
         io.err(`stopping${running ? `: ${running} running job(s) save their state, Resume continues them` : ''}…`);
         void studio.close().then(resolve);
