@@ -186,7 +186,8 @@ describe('first-run demo', () => {
     expect(await app.dispatch('demo:screen', 'now')).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(await app.dispatch('demo:report-pdf', { path: 'demo.pdf' })).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(await app.dispatch('demo:report-pdf', { path: path.join(app.home, 'demo.txt') })).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
-    expect(await app.dispatch('demo:report-pdf', { path: path.join(app.home, 'nowhere', 'demo.pdf') })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    // A path no save dialog returned is refused before anything is written (issue 15).
+    expect(await app.dispatch('demo:report-pdf', { path: path.join(app.home, 'nowhere', 'demo.pdf') })).toMatchObject({ ok: false, error: { code: 'failed', message: expect.stringContaining('was not chosen in a save dialog') } });
   });
 
   it('opens on Projects once a project exists; the demo stays in the rail with its results', async () => {
