@@ -26,6 +26,7 @@ import type { JobManager } from '../../src-main/app/jobs';
 import type { EventChannel, InvokeChannel, IpcResult } from '../../src-shared/contract';
 import type { Dispatch } from '../../src-main/ipc/dispatcher';
 import { startStudioServer } from '../../src-main/studio/server';
+import { resolveStaticFile, sendFile } from '../../src-main/studio/static-files';
 import type { PageWindow } from './page-types';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -38,65 +39,25 @@ export const CHROMIUM_ARGS = [...PDF_CHROMIUM_ARGS, '--enable-unsafe-swiftshader
 
 // ---------------------------------------------------------------- static server
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 export interface StaticServer {
   origin: string;
   close(): Promise<void>;
 }
 
-/** Serves `root` on 127.0.0.1 (random port) with the app's CSP header on every response. */
+/**
+ * Serves `root` on 127.0.0.1 (random port) with the app's CSP header on every response: the studio server's static
+ * file rules without its door (no token), for the CSP probes' pages, which are not the app.
+ */
 export async function startStaticServer(root: string): Promise<StaticServer> {
-  const base = path.resolve(root);
+  const headers = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
   const server = http.createServer((req, res) => {
-    const headers = {
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
-    };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, headers).end();
       return;
     }
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    } catch {
-      res.writeHead(400, headers).end();
-      return;
-    }
-    if (pathname.endsWith('/')) pathname += 'index.html';
-    const file = path.resolve(base, `.${pathname}`);
-    if (file !== base && !file.startsWith(base + path.sep)) {
-      res.writeHead(403, headers).end();
-      return;
-    }
-    fs.stat(file, (err, stat) => {
-      if (err || !stat.isFile()) {
-        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
-        return;
-      }
-      res.writeHead(200, {
-        ...headers,
-        'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': stat.size,
-      });
-      if (req.method === 'HEAD') res.end();
-      else fs.createReadStream(file).pipe(res);
+    void resolveStaticFile(root, (req.url ?? '/').split('?')[0]!).then((file) => {
+      if (file) sendFile(res, file, headers, req.method === 'HEAD');
+      else res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -247,6 +208,8 @@ export interface AppHarness extends Browser {
 /** Answers one in-app file dialog by using it: type the folder, Go, then pick the file or type the name, then choose. */
 async function answerFileDialog(page: Page, kind: string, answer: string): Promise<void> {
   const dialog = page.locator('[data-testid="file-dialog"]');
+  // As a user would: wait until the dialog shows its first folder, then type.
+  await page.locator('[data-testid="file-dialog"][data-ready="yes"]').waitFor();
   const folder = kind === 'folder' ? answer : path.dirname(answer);
   const pathInput = dialog.locator('[data-testid="file-dialog-path"]');
   await pathInput.fill(folder);
@@ -262,6 +225,9 @@ async function answerFileDialog(page: Page, kind: string, answer: string): Promi
   );
   if (kind === 'file') await dialog.locator(`[data-testid="file-dialog-file-${path.basename(answer)}"]`).click();
   if (kind === 'save') await dialog.locator('[data-testid="file-dialog-name"]').fill(path.basename(answer));
+  // The dialog as the user sees it just before choosing (the last one of each kind is kept).
+  await fsp.mkdir(RESULTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS_DIR, `file-dialog-${kind}.png`) });
   await dialog.locator('[data-testid="file-dialog-choose"]').click();
 }
 
