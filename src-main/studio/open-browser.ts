@@ -18,19 +18,22 @@ function launch(command: string, args: string[]): void {
 
 /** Opens `url` with the system's default handler. */
 export function openInSystem(url: string, platform: string = process.platform): void {
-  if (platform === 'darwin') launch('open', [url]);
-  else if (platform === 'win32') launch('cmd', ['/c', 'start', '""', url]);
-  else launch('xdg-open', [url]);
+  const how = systemOpener(url, platform);
+  launch(how.command, how.args);
 }
 
-/** How the studio window would be opened: Chromium's app mode when Chromium is found, else the system opener. */
-export function studioWindowCommand(url: string, platform: string = process.platform): { command: string; args: string[] } | null {
+function systemOpener(url: string, platform: string): { command: string; args: string[] } {
+  if (platform === 'darwin') return { command: 'open', args: [url] };
+  if (platform === 'win32') return { command: 'cmd', args: ['/c', 'start', '""', url] };
+  return { command: 'xdg-open', args: [url] };
+}
+
+/** How the studio window is opened: Chromium's app mode when Chromium is found, else the system opener. */
+export function studioWindowCommand(url: string, platform: string = process.platform): { command: string; args: string[] } {
   try {
     return { command: findChromium({}), args: [`--app=${url}`, '--no-first-run', '--no-default-browser-check'] };
   } catch {
-    if (platform === 'darwin') return { command: 'open', args: [url] };
-    if (platform === 'win32') return { command: 'cmd', args: ['/c', 'start', '""', url] };
-    return { command: 'xdg-open', args: [url] };
+    return systemOpener(url, platform);
   }
 }
 
@@ -38,7 +41,6 @@ export function studioWindowCommand(url: string, platform: string = process.plat
 export function openStudioWindow(url: string): boolean {
   if (!displayAvailable()) return false;
   const how = studioWindowCommand(url);
-  if (!how) return false;
   launch(how.command, how.args);
   return true;
 }
