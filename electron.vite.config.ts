@@ -42,7 +42,7 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
     plugins: [vue()],
-    resolve: { alias: { '@contract': resolve(__dirname, 'src-main/ipc/contract.ts') } },
+    resolve: { alias: { '@contract': resolve(__dirname, 'src-shared/contract/index.ts') } },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       // 3Dmol (~800 KB) and ECharts (~750 KB) are lazy chunks loaded by the views that need them.

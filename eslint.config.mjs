@@ -69,37 +69,18 @@ export default tseslint.config(
     },
   },
   {
-    // Shared with the renderer: no Node or Electron, and from outside src-main/ipc only types (import type) of
-    // modules without Node imports (the renderer's typecheck, tsconfig.web.json, fails on anything else).
-    files: ['src-main/ipc/contract.ts'],
+    // src-shared is what main, preload and renderer share: no Node built-ins or Electron, nothing from outside.
+    files: ['src-shared/**'],
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
+          paths: ['electron', ...nodeBuiltins].map((name) => ({ name, message: 'src-shared is shared with the renderer: no Node or Electron.' })),
           patterns: [
-            { group: ['node:*', 'electron'], message: 'contract.ts is shared with the renderer: no Node or Electron.' },
-            { group: ['../*'], allowTypeImports: true, message: 'contract.ts may only `import type` from outside src-main/ipc.' },
+            { group: ['node:*', 'electron'], message: 'src-shared is shared with the renderer: no Node or Electron.' },
+            { group: ['**/src-main/**', '**/src-renderer/**', '**/src-preload/**'], message: 'src-shared imports nothing from outside src-shared.' },
           ],
-        },
-      ],
-    },
-  },
-  {
-    // The core modules the renderer uses (types through the IPC contract, formatBytes directly): no Node built-ins.
-    files: [
-      'src-main/core/dataset/validation-types.ts',
-      'src-main/core/dataset/id-prop.ts',
-      'src-main/core/train/epoch-record.ts',
-      'src-main/core/models/format-bytes.ts',
-      'src-main/core/report/format.ts',
-    ],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'The renderer uses this module: no Node APIs.' })),
-          patterns: [{ group: ['node:*', 'electron'], message: 'The renderer uses this module: no Node APIs.' }],
         },
       ],
     },

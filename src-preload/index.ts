@@ -3,7 +3,7 @@
  * Unknown channels are refused here as well as in main.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { ipcChannelName, isEventChannel, isInvokeChannel, type BridgeApi } from '../src-main/ipc/contract';
+import { ipcChannelName, isEventChannel, isInvokeChannel, type BridgeApi } from '../src-shared/contract';
 
 const api: BridgeApi = {
   invoke: ((channel: string, argument?: unknown) => {

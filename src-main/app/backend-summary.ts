@@ -1,4 +1,4 @@
-import type { BackendSummary } from '../ipc/contract';
+import type { BackendSummary } from '../../src-shared/contract';
 
 export interface BackendDescription extends BackendSummary {
   threads: number;

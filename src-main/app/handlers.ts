@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { AppInfo, BackendSummary, ChooseFileRequest, ChooseFolderRequest, ChooseSaveFileRequest } from '../ipc/contract';
+import type { AppInfo, BackendSummary, ChooseFileRequest, ChooseFolderRequest, ChooseSaveFileRequest } from '../../src-shared/contract';
 import type { EventSink, Handlers } from '../ipc/dispatcher';
 import { UserFacingError } from '../ipc/dispatcher';
 import { APP_VERSION } from './version';
@@ -20,6 +20,8 @@ import { ScreeningService } from './screening/screening-service';
 import { ReportService } from './reports/report-service';
 import { DemoService } from './demo/demo-service';
 import { modelCatalogue } from './models/model-catalogue';
+import { listFolder, places } from './files/file-browser';
+import { checkSaveTarget, SavePaths } from './files/save-paths';
 
 export interface AppContext {
   /** Resolves the compute backend once (lazily) and describes it. */
@@ -34,6 +36,11 @@ export interface AppContext {
   chooseSaveFile(request: ChooseSaveFileRequest): Promise<string | null>;
   /** Prints a self-contained HTML document to an A4 PDF (Electron: printToPDF of a hidden window). */
   printToPdf(html: string, outFile: string): Promise<{ bytes: number }>;
+  /**
+   * True in the browser shell, whose pages choose save paths with the in-app dialog and confirm them with
+   * `fs:confirm-save`. Electron leaves it unset: there only its native save dialog names files to write.
+   */
+  savesInPage?: boolean;
 }
 
 /** Supercells are refused above this many displayed sites (the viewer would crawl). */
@@ -65,6 +72,8 @@ export function createServices(ctx: AppContext, jobs = new JobManager(ctx.events
 
 export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events), services = createServices(ctx, jobs)): Handlers {
   const { projects, datasets, training, screening, reports, demo } = services;
+  // Files the app writes at the user's request must have come out of a save dialog (src-main/app/files/save-paths.ts).
+  const savePaths = new SavePaths();
   return {
     'app:info': async (): Promise<AppInfo> => {
       const backend = await ctx.backend();
@@ -87,9 +96,17 @@ export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events
     'app:choose-file': async (request) => ({
       path: await ctx.chooseFile({ ...request, ...(request.defaultPath ? { defaultPath: expandPath(request.defaultPath) } : {}) }),
     }),
-    'app:choose-save-file': async (request) => ({
-      path: await ctx.chooseSaveFile({ ...request, ...(request.defaultPath ? { defaultPath: expandPath(request.defaultPath) } : {}) }),
-    }),
+    'app:choose-save-file': async (request) => {
+      const chosen = await ctx.chooseSaveFile({ ...request, ...(request.defaultPath ? { defaultPath: expandPath(request.defaultPath) } : {}) });
+      if (chosen !== null) savePaths.allow(chosen);
+      return { path: chosen };
+    },
+    'fs:list': (request) => listFolder(request),
+    'fs:places': () => places(),
+    'fs:confirm-save': async ({ path: file, extensions }) => {
+      if (!ctx.savesInPage) throw new UserFacingError('The desktop app chooses where to save with the system dialog.', 'failed');
+      return { path: savePaths.allow(await checkSaveTarget(file, extensions)) };
+    },
 
     'project:recent': () => projects.recent(),
     'project:create': ({ name, parentDir }) => projects.create(name, parentDir),
@@ -139,17 +156,17 @@ export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events
     'screen:resume': ({ screeningId }) => screening.resume(screeningId),
     'screen:detail': ({ screeningId }) => screening.detail(screeningId),
     'screen:table': ({ screeningId }) => screening.table(screeningId),
-    'screen:export': ({ screeningId, rows, path: out }) => screening.export(screeningId, rows, out),
+    'screen:export': ({ screeningId, rows, path: out }) => screening.export(screeningId, rows, savePaths.require(out)),
 
     'report:create': (request) => reports.create(request),
     'report:html': ({ file }) => reports.html(file),
-    'report:pdf': ({ file, path: out }) => reports.pdf(file, out),
+    'report:pdf': ({ file, path: out }) => reports.pdf(file, savePaths.require(out)),
 
     'demo:info': () => demo.info(),
     'demo:screen': () => demo.screen(),
     'demo:results': () => demo.results(),
     'demo:report': () => demo.report(),
-    'demo:report-pdf': ({ path: out }) => demo.reportPdf(out),
+    'demo:report-pdf': ({ path: out }) => demo.reportPdf(savePaths.require(out)),
 
     'job:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     'job:list': () => jobs.list(),

@@ -4,7 +4,7 @@
  * (see src-main/core/parallel); this registry only tracks state for the UI.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobKind, JobProgress } from '../ipc/contract';
+import type { JobKind, JobProgress } from '../../src-shared/contract';
 import type { EventSink } from '../ipc/dispatcher';
 
 export type ProgressUpdate = Partial<Pick<JobProgress, 'done' | 'total' | 'unit' | 'message' | 'metrics' | 'ratePerSecond' | 'etaSeconds'>>;
@@ -12,7 +12,7 @@ export type ProgressUpdate = Partial<Pick<JobProgress, 'done' | 'total' | 'unit'
 export type JobWork = (signal: AbortSignal, report: (update: ProgressUpdate) => void, jobId: string) => Promise<string | void>;
 
 export class JobManager {
-  private readonly jobs = new Map<string, { progress: JobProgress; controller: AbortController; started: number }>();
+  private readonly jobs = new Map<string, { progress: JobProgress; controller: AbortController; started: number; settled: Promise<void> }>();
 
   constructor(private readonly events: EventSink) {}
 
@@ -20,14 +20,14 @@ export class JobManager {
     const jobId = randomUUID().replace(/-/g, '').slice(0, 16);
     const controller = new AbortController();
     const progress: JobProgress = { jobId, kind, state: 'running', done: 0, total: 0, unit, elapsedSeconds: 0 };
-    const job = { progress, controller, started: performance.now() };
+    const job = { progress, controller, started: performance.now(), settled: Promise.resolve() };
     this.jobs.set(jobId, job);
     const publish = (patch: Partial<JobProgress>): void => {
       Object.assign(job.progress, patch, { elapsedSeconds: (performance.now() - job.started) / 1000 });
       this.events.emit('job:progress', { ...job.progress });
     };
     publish({});
-    work(controller.signal, (update) => publish(update), jobId).then(
+    job.settled = work(controller.signal, (update) => publish(update), jobId).then(
       (message) => publish({ state: controller.signal.aborted ? 'cancelled' : 'done', ...(message ? { message } : {}) }),
       (err: unknown) =>
         publish({
@@ -43,6 +43,15 @@ export class JobManager {
     if (!job || job.progress.state !== 'running') return false;
     job.controller.abort();
     return true;
+  }
+
+  /**
+   * Cancels every running job and resolves once all of them have settled: training has written its checkpoint and
+   * manifest, screening has flushed its results (both resume). Used when a shell shuts down.
+   */
+  async cancelAll(): Promise<void> {
+    for (const job of this.jobs.values()) if (job.progress.state === 'running') job.controller.abort();
+    await Promise.all([...this.jobs.values()].map((j) => j.settled));
   }
 
   /** The job's last progress, or undefined for an unknown id. */

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { loadBundle } from '../core/model/bundle';
 import { histogram, type CandidateList, type HistogramBins, type ScreeningCandidate, type ScreeningReport } from '../core/report';
-import { formatInt } from '../core/report/format';
+import { formatInt } from '../../src-shared/text-format';
 import { iterateCsvRecords } from '../core/screen/csv-reader';
 import { outputLayout, type OutputLayout } from '../core/screen/columns';
 import type { ScreeningTask } from '../core/screen/model';

@@ -2,7 +2,7 @@
  * Where the window opens: on the demo at first run (no project was ever opened: the recent list is empty), on
  * Projects afterwards. Electron's main loads the renderer at `#/<section>`; the e2e harness does the same.
  */
-import type { RecentProject } from '../ipc/contract';
+import type { RecentProject } from '../../src-shared/contract';
 import { listRecent } from './projects/recent';
 
 export type StartSection = 'demo' | 'projects';

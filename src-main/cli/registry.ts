@@ -11,6 +11,7 @@ import { slurmCommand } from './commands/slurm';
 import { loadScreeningModel } from '../app/screening-model';
 import { experimentCommand } from './commands/experiment';
 import { modelsCommand } from './commands/models';
+import { studioCommand } from './commands/studio';
 
 /** Every CLI verb, in the order `mtcgcnn --help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -25,4 +26,5 @@ export const COMMANDS: readonly Command[] = [
   slurmCommand,
   experimentCommand,
   modelsCommand,
+  studioCommand,
 ];

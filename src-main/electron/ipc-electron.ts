@@ -4,7 +4,7 @@
  * sender (a navigated-away or injected frame, a frame that is gone) gets an error without reaching the handler.
  */
 import { ipcMain, type WebContents } from 'electron';
-import { INVOKE_CHANNELS, ipcChannelName } from '../ipc/contract';
+import { INVOKE_CHANNELS, ipcChannelName } from '../../src-shared/contract';
 import type { Dispatch, EventSink } from '../ipc/dispatcher';
 import { isTrustedSender } from './shell-policy';
 

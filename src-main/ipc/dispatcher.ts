@@ -14,7 +14,7 @@ import {
   type IpcResult,
   type RequestOf,
   type ResponseOf,
-} from './contract';
+} from '../../src-shared/contract';
 
 export type Handlers = {
   [C in InvokeChannel]: (request: RequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;

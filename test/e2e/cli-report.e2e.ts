@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsvText } from '../../src-main/core/screen/csv-reader';
 import { findChromium } from '../../src-main/core/report/pdf';
-import { formatInt, formatSig } from '../../src-main/core/report/format';
+import { formatInt, formatSig } from '../../src-shared/text-format';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'out', 'main', 'cli.js');

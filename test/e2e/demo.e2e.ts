@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readDemoIndex } from '../../src-main/app/demo/demo-index';
 import { resolveDefaultModel, readModelCard } from '../../src-main/core/models';
-import type { DemoResults } from '../../src-main/ipc/contract';
+import type { DemoResults } from '../../src-shared/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, scrollToTestId } from './helpers';
 import type { PageWindow } from './page-types';
@@ -186,7 +186,8 @@ describe('first-run demo', () => {
     expect(await app.dispatch('demo:screen', 'now')).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(await app.dispatch('demo:report-pdf', { path: 'demo.pdf' })).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(await app.dispatch('demo:report-pdf', { path: path.join(app.home, 'demo.txt') })).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
-    expect(await app.dispatch('demo:report-pdf', { path: path.join(app.home, 'nowhere', 'demo.pdf') })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    // A path no save dialog returned is refused before anything is written (issue 15).
+    expect(await app.dispatch('demo:report-pdf', { path: path.join(app.home, 'nowhere', 'demo.pdf') })).toMatchObject({ ok: false, error: { code: 'failed', message: expect.stringContaining('was not chosen in a save dialog') } });
   });
 
   it('opens on Projects once a project exists; the demo stays in the rail with its results', async () => {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_CHANNELS, INVOKE_CHANNELS, ipcChannelName } from '../../src-main/ipc/contract';
+import { EVENT_CHANNELS, INVOKE_CHANNELS, ipcChannelName } from '../../src-shared/contract';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
 import pkg from '../../package.json';
 

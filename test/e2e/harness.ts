@@ -1,16 +1,16 @@
 /**
- * End-to-end harness: the built renderer (out/renderer) in Debian's Chromium, connected to the REAL main-process
- * IPC handlers. Electron cannot run here, so the transport is swapped:
+ * End-to-end harness: the browser shell as a user runs it. The REAL studio server (src-main/studio/server.ts: the
+ * same createHandlers / createDispatcher / JobManager Electron's main runs) serves the built renderer
+ * (out/renderer) on 127.0.0.1, and Debian's Chromium opens its tokened URL:
  *
- *   renderer ── window.mtcgcnn (BridgeApi, same shape the preload exposes)
- *            ── Playwright binding  (instead of ipcRenderer.invoke / ipcMain.handle)
- *            ── createDispatcher(createHandlers(ctx))  (the same code Electron's main runs)
+ *   renderer ── web transport (fetch POST /api/call, EventSource /api/events) ── studio server ── handlers
  *
- *   main events ── EventSink ── page.evaluate ── the bridge's `on` listeners  (instead of webContents.send)
+ * Native dialogs are the in-app file browser there; the harness answers them by driving that dialog in the page
+ * (typing the folder, picking the file, typing the name), from answers the test queued.
  *
- * Pages are served by a small node:http server on 127.0.0.1 with the app's Content-Security-Policy header; any
- * request to another origin is blocked and reported. Console errors, page errors and CSP violations are collected
- * as problems: tests assert there are none.
+ * Any request to another origin is blocked and reported. Console errors, page errors and CSP violations are
+ * collected as problems: tests assert there are none. `startStaticServer` (a plain static server with the app's
+ * CSP) remains for the CSP probes, which serve pages that are not the app.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -21,13 +21,12 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
-import { CHROMIUM_ARGS as PDF_CHROMIUM_ARGS, printHtmlToPdf } from '../../src-main/core/report/pdf';
-import { createHandlers } from '../../src-main/app/handlers';
-import { describeBackend } from '../../src-main/app/backend-summary';
-import { JobManager } from '../../src-main/app/jobs';
-import { startSection } from '../../src-main/app/start-section';
-import { EVENT_CHANNELS, type EventChannel, type EventContract } from '../../src-main/ipc/contract';
-import { createDispatcher, type Dispatch, type EventSink } from '../../src-main/ipc/dispatcher';
+import { CHROMIUM_ARGS as PDF_CHROMIUM_ARGS } from '../../src-main/core/report/pdf';
+import type { JobManager } from '../../src-main/app/jobs';
+import type { EventChannel, InvokeChannel, IpcResult } from '../../src-shared/contract';
+import type { Dispatch } from '../../src-main/ipc/dispatcher';
+import { startStudioServer } from '../../src-main/studio/server';
+import { resolveStaticFile, sendFile } from '../../src-main/studio/static-files';
 import type { PageWindow } from './page-types';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -40,65 +39,25 @@ export const CHROMIUM_ARGS = [...PDF_CHROMIUM_ARGS, '--enable-unsafe-swiftshader
 
 // ---------------------------------------------------------------- static server
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 export interface StaticServer {
   origin: string;
   close(): Promise<void>;
 }
 
-/** Serves `root` on 127.0.0.1 (random port) with the app's CSP header on every response. */
+/**
+ * Serves `root` on 127.0.0.1 (random port) with the app's CSP header on every response: the studio server's static
+ * file rules without its door (no token), for the CSP probes' pages, which are not the app.
+ */
 export async function startStaticServer(root: string): Promise<StaticServer> {
-  const base = path.resolve(root);
+  const headers = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
   const server = http.createServer((req, res) => {
-    const headers = {
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
-    };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, headers).end();
       return;
     }
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    } catch {
-      res.writeHead(400, headers).end();
-      return;
-    }
-    if (pathname.endsWith('/')) pathname += 'index.html';
-    const file = path.resolve(base, `.${pathname}`);
-    if (file !== base && !file.startsWith(base + path.sep)) {
-      res.writeHead(403, headers).end();
-      return;
-    }
-    fs.stat(file, (err, stat) => {
-      if (err || !stat.isFile()) {
-        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
-        return;
-      }
-      res.writeHead(200, {
-        ...headers,
-        'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': stat.size,
-      });
-      if (req.method === 'HEAD') res.end();
-      else fs.createReadStream(file).pipe(res);
+    void resolveStaticFile(root, (req.url ?? '/').split('?')[0]!).then((file) => {
+      if (file) sendFile(res, file, headers, req.method === 'HEAD');
+      else res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -214,9 +173,11 @@ export function ensureTrainWorker(): Promise<string> {
 // ---------------------------------------------------------------- the app
 
 export interface AppHarness extends Browser {
-  /** Origin of the static server, e.g. http://127.0.0.1:41234 */
+  /** Origin of the studio server, e.g. http://127.0.0.1:41234 */
   origin: string;
-  /** The real dispatcher the page talks to. */
+  /** The tokened URL `mtcgcnn studio` would print. */
+  url: string;
+  /** The server's dispatcher (the one behind /api/call), for calls a test makes directly. */
   dispatch: Dispatch;
   /** The real job registry behind job:list / job:cancel; its events reach the page. */
   jobs: JobManager;
@@ -225,8 +186,8 @@ export interface AppHarness extends Browser {
   /** URLs passed to openExternal (recorded, never opened). */
   openedUrls: string[];
   /**
-   * Answers for the native folder / file dialogs, taken in order (null = the user cancelled). A dialog with no
-   * answer queued is a test bug: it answers null and is reported as a problem.
+   * Answers for the in-app folder / file / save dialogs, taken in order (null = the user cancelled). A dialog with no
+   * answer queued is a test bug: it is cancelled and reported as a problem.
    */
   dialogAnswers: (string | null)[];
   /** Titles of the dialogs the app opened, in order. */
@@ -235,52 +196,44 @@ export interface AppHarness extends Browser {
   home: string;
   /** Loads the app (optionally at a section, e.g. 'about') and waits until the shell rendered. */
   open(section?: string): Promise<void>;
-  /** Loads the app where Electron's main opens its window (startSection: the demo at first run); returns the section. */
+  /** Opens the printed URL, as a user does: the server signs the browser in and opens its start section; returns it. */
   launch(): Promise<string>;
-  /** Resolves when all events emitted so far were delivered to the page. */
+  /** A call made from inside the page over the web transport's HTTP endpoint, bypassing the typed client. */
+  invokeFromPage(channel: InvokeChannel | string, argument?: unknown): Promise<IpcResult<unknown>>;
+  /** Resolves when the page has had time to receive the events emitted so far (they travel over the event stream). */
   eventsDelivered(): Promise<void>;
   screenshot(name: string): Promise<string>;
 }
 
-/** Bridge installed in every page before its scripts: the BridgeApi shape the Electron preload exposes. */
-function installBridge(eventChannels: readonly string[]): void {
-  type Listener = (payload: unknown) => void;
-  const listeners = new Map<string, Set<Listener>>();
-  const w = globalThis as unknown as PageWindow;
-  const api = Object.freeze({
-    // The binding is looked up per call: Playwright installs it independently of this script.
-    invoke: (channel: string, argument?: unknown) => w.__mtcgcnnInvoke(channel, argument),
-    on: (event: string, listener: Listener) => {
-      if (!eventChannels.includes(event)) throw new Error(`unknown event channel ${event}`);
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      const wrapped: Listener = (payload) => listener(payload);
-      set.add(wrapped);
-      return () => {
-        set.delete(wrapped);
-      };
+/** Answers one in-app file dialog by using it: type the folder, Go, then pick the file or type the name, then choose. */
+async function answerFileDialog(page: Page, kind: string, answer: string): Promise<void> {
+  const dialog = page.locator('[data-testid="file-dialog"]');
+  // As a user would: wait until the dialog shows its first folder, then type.
+  await page.locator('[data-testid="file-dialog"][data-ready="yes"]').waitFor();
+  const folder = kind === 'folder' ? answer : path.dirname(answer);
+  const pathInput = dialog.locator('[data-testid="file-dialog-path"]');
+  await pathInput.fill(folder);
+  await dialog.locator('[data-testid="file-dialog-go"]').click();
+  await page.waitForFunction(
+    (want) => {
+      const d = (globalThis as unknown as PageWindow).document;
+      const input = d.querySelector('[data-testid="file-dialog-path"]') as { value?: string } | null;
+      const list = d.querySelector('[data-testid="file-dialog-entries"]') as { getAttribute?(n: string): string | null } | null;
+      return input?.value === want && list?.getAttribute?.('aria-busy') === 'false';
     },
-  });
-  Object.defineProperty(w, 'mtcgcnn', { value: api, enumerable: true });
-  Object.defineProperty(w, '__mtcgcnnDeliver', {
-    value: (event: string, payload: unknown) => {
-      for (const l of listeners.get(event) ?? []) {
-        try {
-          l(payload);
-        } catch (err) {
-          // ipcRenderer would surface a throwing listener as an uncaught error as well.
-          w.setTimeout(() => {
-            throw err;
-          });
-        }
-      }
-    },
-  });
+    path.resolve(folder),
+  );
+  if (kind === 'file') await dialog.locator(`[data-testid="file-dialog-file-${path.basename(answer)}"]`).click();
+  if (kind === 'save') await dialog.locator('[data-testid="file-dialog-name"]').fill(path.basename(answer));
+  // The dialog as the user sees it just before choosing (the last one of each kind is kept).
+  await fsp.mkdir(RESULTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(RESULTS_DIR, `file-dialog-${kind}.png`) });
+  await dialog.locator('[data-testid="file-dialog-choose"]').click();
 }
 
 /**
- * Starts the whole thing: static server for out/renderer, Chromium, and the real handlers behind the bridge.
- * MTCGCNN_HOME points at a fresh temp folder for the lifetime of the harness.
+ * Starts the whole thing: the studio server (MTCGCNN_HOME in a fresh temp folder for the harness's lifetime) and
+ * Chromium signed in with the printed URL's token.
  */
 export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<AppHarness> {
   if (!fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) {
@@ -290,75 +243,71 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
   const previousHome = process.env.MTCGCNN_HOME;
   process.env.MTCGCNN_HOME = home;
   process.env.MTCGCNN_TRAIN_WORKER = await ensureTrainWorker();
-  // The bundled featurization worker (electron-vite builds it before the e2e run), as Electron would use it.
+  // The bundled featurization worker (electron-vite builds it before the e2e run), as the built app uses it.
   const featurizeWorker = path.join(REPO_ROOT, 'out/main/featurize-worker.js');
   if (fs.existsSync(featurizeWorker)) process.env.MTCGCNN_FEATURIZE_WORKER = featurizeWorker;
-
-  const server = await startStaticServer(RENDERER_DIR);
-  const browser = await launchBrowser(server.origin, options);
-  const { page } = browser;
+  process.env.MTCGCNN_CHROMIUM ??= CHROMIUM_PATH;
 
   const emitted: AppHarness['emitted'] = [];
-  let delivery: Promise<unknown> = Promise.resolve();
-  const events: EventSink = {
-    emit<E extends EventChannel>(event: E, payload: EventContract[E]) {
-      emitted.push({ event, payload });
-      // Chained so events arrive in the order main emitted them (as webContents.send guarantees).
-      delivery = delivery.then(() =>
-        page
-          .evaluate(([e, p]) => (globalThis as unknown as PageWindow).__mtcgcnnDeliver?.(e, p), [event, payload] as const)
-          .catch(() => {
-            // The page navigated or closed: like webContents.send to a reloading page, the event is lost.
-          }),
-      );
-    },
-  };
   const openedUrls: string[] = [];
   const dialogAnswers: (string | null)[] = [];
   const dialogsShown: string[] = [];
   const mainLog: string[] = [];
-  const answerDialog = async (title: string): Promise<string | null> => {
-    dialogsShown.push(title);
-    if (dialogAnswers.length === 0) {
-      mainLog.push(`dialog "${title}" opened with no answer queued in the test`);
-      return null;
-    }
-    return dialogAnswers.shift() ?? null;
-  };
-  const jobs = new JobManager(events);
-  const handlers = createHandlers(
-    {
-      backend: describeBackend,
-      events,
+  const studio = await startStudioServer({
+    rendererDir: RENDERER_DIR,
+    context: {
       openExternal: async (url) => {
         openedUrls.push(url);
       },
-      chooseFolder: ({ title }) => answerDialog(title),
-      chooseFile: ({ title }) => answerDialog(title),
-      chooseSaveFile: ({ title }) => answerDialog(title),
-      // Electron prints with webContents.printToPDF; here the core's Chromium printer (same engine) does it.
-      printToPdf: async (html, outFile) => {
-        const r = await printHtmlToPdf(html, outFile, { chromiumPath: CHROMIUM_PATH });
-        return { bytes: r.bytes };
-      },
     },
-    jobs,
-  );
-  const dispatch = createDispatcher(handlers, (m) => mainLog.push(m));
+    log: (m) => mainLog.push(m),
+    observe: { emit: (event, payload) => emitted.push({ event, payload }) },
+  });
+  const browser = await launchBrowser(studio.origin, options);
+  const { page } = browser;
+  // "Replace the existing file?" and similar confirmations: the user says yes.
+  page.on('dialog', (d) => void d.accept());
 
-  await page.exposeBinding('__mtcgcnnInvoke', (_source, channel: unknown, argument: unknown) => dispatch(channel, argument));
-  await page.addInitScript(installBridge, EVENT_CHANNELS);
+  let closed = false;
+  const driveDialogs = async (): Promise<void> => {
+    const dialog = page.locator('[data-testid="file-dialog"]');
+    while (!closed) {
+      try {
+        await dialog.waitFor({ state: 'visible', timeout: 0 });
+        dialogsShown.push((await dialog.getAttribute('aria-label')) ?? '');
+        const kind = (await dialog.getAttribute('data-kind')) ?? 'folder';
+        const answer = dialogAnswers.length > 0 ? dialogAnswers.shift()! : undefined;
+        if (answer === undefined) mainLog.push(`dialog "${dialogsShown.at(-1)}" opened with no answer queued in the test`);
+        if (answer === undefined || answer === null) await dialog.locator('[data-testid="file-dialog-cancel"]').click();
+        else await answerFileDialog(page, kind, answer);
+        await dialog.waitFor({ state: 'hidden', timeout: 30_000 });
+      } catch (err) {
+        if (!closed && !page.isClosed()) mainLog.push(`answering the file dialog failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (page.isClosed()) return;
+      }
+    }
+  };
 
   const open = async (section?: string): Promise<void> => {
-    await page.goto(`${server.origin}/index.html${section ? `#/${section}` : ''}`);
+    await page.goto(`${studio.origin}/index.html${section ? `#/${section}` : ''}`);
     await page.locator('[data-testid="status-bar"]').waitFor();
   };
+  const launch = async (): Promise<string> => {
+    await page.goto(studio.url);
+    await page.locator('[data-testid="status-bar"]').waitFor();
+    return new URL(page.url()).hash.replace(/^#\//, '');
+  };
+  // Sign the browser in once (the token becomes the session cookie), as opening the printed URL does.
+  await launch();
+  void driveDialogs();
+
   const takeBrowserProblems = browser.takeProblems;
   return {
     ...browser,
-    origin: server.origin,
-    dispatch,
-    jobs,
+    origin: studio.origin,
+    url: studio.url,
+    dispatch: studio.dispatch,
+    jobs: studio.jobs,
     emitted,
     openedUrls,
     dialogAnswers,
@@ -366,12 +315,17 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
     home,
     takeProblems: () => [...takeBrowserProblems(), ...mainLog.splice(0, mainLog.length).map((m) => `main: ${m}`)],
     open,
-    async launch() {
-      const section = await startSection();
-      await open(section);
-      return section;
-    },
-    eventsDelivered: () => delivery.then(() => undefined),
+    launch,
+    invokeFromPage: (channel, argument) =>
+      page.evaluate(
+        async ([c, a]) => {
+          const r = await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ channel: c, argument: a }) });
+          return (await r.json()) as IpcResult<unknown>;
+        },
+        [channel, argument] as const,
+      ),
+    // Events go out on the stream as they are emitted; a short pause lets the page's EventSource take them in.
+    eventsDelivered: () => new Promise((resolve) => setTimeout(resolve, 250)),
     async screenshot(name: string) {
       await fsp.mkdir(RESULTS_DIR, { recursive: true });
       const file = path.join(RESULTS_DIR, `${name}.png`);
@@ -379,8 +333,9 @@ export async function startApp(options: { colorScheme?: 'light' | 'dark' } = {})
       return file;
     },
     async close() {
+      closed = true;
       await browser.close();
-      await server.close();
+      await studio.close();
       if (previousHome === undefined) delete process.env.MTCGCNN_HOME;
       else process.env.MTCGCNN_HOME = previousHome;
       await fsp.rm(home, { recursive: true, force: true }).catch(() => {});

@@ -1,7 +1,7 @@
 /** Shared pieces of the journey tests: the sample dataset, typed calls to the real handlers, waiting for jobs. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { InvokeChannel, JobProgress, RequestOf, ResponseOf } from '../../src-main/ipc/contract';
+import type { InvokeChannel, JobProgress, RequestOf, ResponseOf } from '../../src-shared/contract';
 import { REPO_ROOT, type AppHarness } from './harness';
 
 export const SAMPLE_DATASET = path.resolve(REPO_ROOT, '../shared/datasets/mt-cgcnn-sample');

@@ -2,7 +2,7 @@
  * Types for code that runs INSIDE the page (page.evaluate and addInitScript callbacks). The node typecheck has no
  * DOM lib, so page functions cast `globalThis` to this (a type-only cast: nothing of it reaches the browser).
  */
-import type { BridgeApi } from '../../src-main/ipc/contract';
+import type { BridgeApi } from '../../src-shared/contract';
 
 export interface CspViolationEvent {
   violatedDirective: string;
@@ -12,11 +12,8 @@ export interface CspViolationEvent {
 }
 
 export interface PageWindow {
-  /** The bridge the renderer uses (preload in Electron, harness here). */
+  /** The bridge the Electron preload installs (absent in the browser shell). */
   mtcgcnn?: BridgeApi;
-  /** Harness internals. */
-  __mtcgcnnInvoke(channel: string, argument: unknown): Promise<unknown>;
-  __mtcgcnnDeliver?(event: string, payload: unknown): void;
   __e2eReportProblem?(message: string): void;
   localStorage: { getItem(key: string): string | null };
   document: {

@@ -85,7 +85,7 @@ describe('Projects', () => {
     await app.screenshot('projects-start');
   });
 
-  it('creates a project in a folder chosen with the (harness-answered) native dialog', async () => {
+  it('creates a project in a folder chosen with the in-app file browser', async () => {
     await t('project-name').fill('Perovskite screening');
     app.dialogAnswers.push(parent);
     await t('project-location-browse').click();

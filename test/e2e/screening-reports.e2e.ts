@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readStructureFileSync } from '../../src-main/core/io';
-import { TRAIN_DEFAULTS } from '../../src-main/ipc/contract';
+import { TRAIN_DEFAULTS } from '../../src-shared/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, HAVE_LARGE, HAVE_SAMPLE, LARGE_DATASET, projectWithSample, SAMPLE_DATASET, waitForJob } from './helpers';
 

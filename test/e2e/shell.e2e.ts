@@ -143,18 +143,15 @@ describe('app shell', () => {
   });
 
   it('bad IPC calls come back as typed errors, not crashes', async () => {
-    const results = await app.page.evaluate(async () => {
-      // Deliberately outside the typed client, like a compromised or buggy renderer would call it.
-      const bridge = (globalThis as unknown as PageWindow).mtcgcnn as unknown as { invoke(c: string, a?: unknown): Promise<unknown> };
-      return {
-        wrongType: await bridge.invoke('app:echo', { text: 42 }),
-        extraField: await bridge.invoke('project:open', { dir: '/tmp', recursive: true }),
-        argForNoArgCall: await bridge.invoke('app:info', { verbose: true }),
-        unknownChannel: await bridge.invoke('fs:readFile', { path: '/etc/passwd' }),
-        httpLink: await bridge.invoke('app:open-external', { url: 'http://example.com' }),
-        stillWorks: await bridge.invoke('app:echo', { text: 'ok' }),
-      };
-    });
+    // Deliberately outside the typed client, from the page, like a compromised or buggy renderer would call it.
+    const results = {
+      wrongType: await app.invokeFromPage('app:echo', { text: 42 }),
+      extraField: await app.invokeFromPage('project:open', { dir: '/tmp', recursive: true }),
+      argForNoArgCall: await app.invokeFromPage('app:info', { verbose: true }),
+      unknownChannel: await app.invokeFromPage('fs:readFile', { path: '/etc/passwd' }),
+      httpLink: await app.invokeFromPage('app:open-external', { url: 'http://example.com' }),
+      stillWorks: await app.invokeFromPage('app:echo', { text: 'ok' }),
+    };
     expect(results.wrongType).toEqual({ ok: false, error: { code: 'invalid-argument', message: expect.stringContaining('text must be a string') } });
     expect(results.extraField).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(results.argForNoArgCall).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
@@ -175,12 +172,12 @@ describe('app shell', () => {
     });
     await expect.poll(() => byTestId('status-jobs').textContent()).toContain('featurize 3/10 CIF files (30%)');
 
-    const cancelled = await app.page.evaluate((id) => (globalThis as unknown as PageWindow).mtcgcnn!.invoke('job:cancel', { jobId: id }), jobId);
+    const cancelled = await app.invokeFromPage('job:cancel', { jobId });
     expect(cancelled).toEqual({ ok: true, value: { cancelled: true } });
     await expect.poll(() => byTestId('status-jobs').textContent()).toContain('No jobs running');
     release();
     await app.eventsDelivered();
-    const list = await app.page.evaluate(() => (globalThis as unknown as PageWindow).mtcgcnn!.invoke('job:list'));
+    const list = await app.invokeFromPage('job:list');
     expect(list).toMatchObject({ ok: true, value: [{ jobId, state: 'cancelled', done: 3, total: 10 }] });
     expect(app.emitted.filter((e) => e.event === 'job:progress').map((e) => (e.payload as { state: string }).state)).toEqual([
       'running',

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readStructureFileSync } from '../../src-main/core/io';
 import { buildCrystalGraph } from '../../src-main/core/graph';
-import type { StructureView } from '../../src-main/ipc/contract';
+import type { StructureView } from '../../src-shared/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, canvasInkShare, HAVE_SAMPLE, projectWithSample, SAMPLE_DATASET } from './helpers';
 

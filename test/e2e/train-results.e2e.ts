@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TRAIN_DEFAULTS, type EpochPoint } from '../../src-main/ipc/contract';
+import { TRAIN_DEFAULTS, type EpochPoint } from '../../src-shared/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, HAVE_SAMPLE, projectWithSample, scrollToTestId, waitForJob } from './helpers';
 

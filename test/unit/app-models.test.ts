@@ -11,7 +11,7 @@ import { createHandlers, createServices, type AppContext } from '../../src-main/
 import { JobManager } from '../../src-main/app/jobs';
 import { findCatalogueModel, modelCatalogue } from '../../src-main/app/models/model-catalogue';
 import { listModels, resolveDefaultModel } from '../../src-main/core/models';
-import type { JobProgress, StartScreeningRequest } from '../../src-main/ipc/contract';
+import type { JobProgress, StartScreeningRequest } from '../../src-shared/contract';
 import { createDispatcher, UserFacingError } from '../../src-main/ipc/dispatcher';
 
 const REPO = path.resolve(__dirname, '..', '..');

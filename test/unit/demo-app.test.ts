@@ -13,7 +13,7 @@ import { DEMO_MANIFEST, DemoService } from '../../src-main/app/demo/demo-service
 import { JobManager } from '../../src-main/app/jobs';
 import { startSectionFor } from '../../src-main/app/start-section';
 import { readModelCard, resolveDefaultModel } from '../../src-main/core/models';
-import type { DemoStructure, JobProgress } from '../../src-main/ipc/contract';
+import type { DemoStructure, JobProgress } from '../../src-shared/contract';
 import { UserFacingError } from '../../src-main/ipc/dispatcher';
 
 const REPO = path.resolve(__dirname, '..', '..');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, UserFacingError, type Handlers } from '../../src-main/ipc/dispatcher';
-import { INVOKE_CHANNELS, invokeContract } from '../../src-main/ipc/contract';
+import { INVOKE_CHANNELS, invokeContract } from '../../src-shared/contract';
 
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
   const fail = () => {

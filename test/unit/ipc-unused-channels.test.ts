@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { INVOKE_CHANNELS } from '../../src-main/ipc/contract';
+import { INVOKE_CHANNELS } from '../../src-shared/contract';
 import { createDispatcher } from '../../src-main/ipc/dispatcher';
 import type { Handlers } from '../../src-main/ipc/dispatcher';
 

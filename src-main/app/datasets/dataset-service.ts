@@ -21,7 +21,7 @@ import type {
   StructureTable,
   TaskMapping,
   ValidateDatasetRequest,
-} from '../../ipc/contract';
+} from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson } from '../fs-util';
 import { writeJsonAtomic } from '../../core/fs/atomic-write';

@@ -3,9 +3,9 @@
  * held-back test MAE with its unit (from the model card; the weights are never read). `modelErrorNote` says the
  * same in one sentence for the report.
  */
-import { taskLabel } from '../../core/report/format';
+import { taskLabel } from '../../../src-shared/text-format';
 import { readModelCard, resolveModel, type CatalogueOptions, type ModelCard, type ResolvedModel } from '../../core/models';
-import type { DemoModel } from '../../ipc/contract';
+import type { DemoModel } from '../../../src-shared/contract';
 
 export function demoModelOf(name: string, card: ModelCard): DemoModel {
   return {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ScreeningTask } from '../../core/screen/model';
-import type { DemoResultRow, DemoStructure } from '../../ipc/contract';
+import type { DemoResultRow, DemoStructure } from '../../../src-shared/contract';
 
 export interface ScreeningCsv {
   header: readonly string[];

@@ -14,7 +14,7 @@ import type { ModelDomain, ModelJson } from '../../core/model/bundle';
 import { readModelCard, type CatalogueOptions, type ResolvedModel } from '../../core/models';
 import { renderScreeningReportHtml } from '../../core/report';
 import { outputLayout, screenFolder, DomainChecker, iterateCsvRecords } from '../../core/screen';
-import type { DemoInfo, DemoModel, DemoReport, DemoResults, DemoScreeningState, RunState } from '../../ipc/contract';
+import type { DemoInfo, DemoModel, DemoReport, DemoResults, DemoScreeningState, RunState } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson } from '../fs-util';
 import { writeFileAtomic, writeJsonAtomic } from '../../core/fs/atomic-write';

@@ -4,9 +4,9 @@
  * (src-main/core/models) does the listing; this module turns its entries into the IPC shape and its errors into
  * messages that say what to do.
  */
-import { taskLabel } from '../../core/report/format';
+import { taskLabel } from '../../../src-shared/text-format';
 import { listModels, type Catalogue, type CatalogueEntry, type CatalogueOptions } from '../../core/models';
-import type { CatalogueModel, CatalogueModelRef, ModelCatalogueInfo } from '../../ipc/contract';
+import type { CatalogueModel, CatalogueModelRef, ModelCatalogueInfo } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 
 function message(err: unknown): string {

@@ -16,7 +16,7 @@
  * message naming the file. All writes go through writeJsonAtomic.
  */
 import path from 'node:path';
-import type { DatasetStorage, PartialOccupancyPolicy, RunState, TaskMapping } from '../../ipc/contract';
+import type { DatasetStorage, PartialOccupancyPolicy, RunState, TaskMapping } from '../../../src-shared/contract';
 import type { ProcessOwner } from '../session';
 
 export const PROJECT_FILE = 'project.json';

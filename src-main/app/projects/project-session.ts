@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { EventSink } from '../../ipc/dispatcher';
 import { UserFacingError } from '../../ipc/dispatcher';
-import type { ProjectDataset, ProjectInfo, ProjectReport, ProjectRun, ProjectScreening, RecentProject } from '../../ipc/contract';
+import type { ProjectDataset, ProjectInfo, ProjectReport, ProjectRun, ProjectScreening, RecentProject } from '../../../src-shared/contract';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, slugify } from '../fs-util';
 import { processAlive } from '../../core/fs/lock-file';
 import { writeJsonAtomic } from '../../core/fs/atomic-write';

@@ -1,7 +1,7 @@
 /** The recent-projects list, kept in <MTCGCNN_HOME>/recent-projects.json (newest first, at most 12). */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { RecentProject } from '../../ipc/contract';
+import type { RecentProject } from '../../../src-shared/contract';
 import { readJson } from '../fs-util';
 import { writeJsonAtomic } from '../../core/fs/atomic-write';
 import { studioHome } from '../../core/studio-home';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph';
 import { renderRunReportHtml, renderScreeningReportHtml, type HistoryEntry, type RunReport, type ScreeningReport } from '../../core/report';
 import { readModelCard } from '../../core/models';
-import type { ProjectReport, ReportRequest, ScreeningDetail, TaskMetrics } from '../../ipc/contract';
+import type { ProjectReport, ReportRequest, ScreeningDetail, TaskMetrics } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile } from '../fs-util';
 import { writeFileAtomic, writeJsonAtomic } from '../../core/fs/atomic-write';

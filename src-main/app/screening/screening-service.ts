@@ -10,7 +10,7 @@ import { iterateCsvRecords } from '../../core/screen/csv-reader';
 import { csvLine } from '../../core/screen/csv-writer';
 import { describeSkipped, screenFolder, ScreenError } from '../../core/screen';
 import type { CatalogueOptions } from '../../core/models';
-import type { ScreeningDetail, ScreeningTable, StartScreeningRequest } from '../../ipc/contract';
+import type { ScreeningDetail, ScreeningTable, StartScreeningRequest } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, timestampId } from '../fs-util';
 import { writeFileAtomic, writeJsonAtomic } from '../../core/fs/atomic-write';

@@ -8,7 +8,7 @@ import { readStructureFile } from '../../core/io';
 import type { ReadOptions } from '../../core/io';
 import type { Structure } from '../../core/crystal/structure';
 import { DEFAULT_GRAPH_SETTINGS, sharedNeighborEngine, type GraphSettings } from '../../core/graph';
-import type { NeighbourEntry, StructureView } from '../../ipc/contract';
+import type { NeighbourEntry, StructureView } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 
 export interface LoadedStructure {

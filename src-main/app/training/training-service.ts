@@ -15,7 +15,7 @@ import { metalNonMetalMetrics, METAL_THRESHOLD_EV } from '../../core/metrics/cla
 import { workerScriptPath } from '../../core/parallel/worker-pool';
 import { trainModel, type EpochRecord, type TrainOptions, type TrainProgress, type TrainResult, type TrainingData } from '../../core/train';
 import { runTrainingInWorker } from '../../core/train/worker-client';
-import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } from '../../ipc/contract';
+import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { isFile, JsonFileError, readJson, timestampId } from '../fs-util';
 import { writeJsonAtomic } from '../../core/fs/atomic-write';

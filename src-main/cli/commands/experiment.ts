@@ -11,7 +11,7 @@ import { scanDataset } from '../../core/dataset';
 import { ElementFeatureTable } from '../../core/features';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
 import { loadLabelledDataset, resolveTaskColumns } from '../../core/featurize/labelled-dataset';
-import { displayUnit, formatSig } from '../../core/report/format';
+import { displayUnit, formatSig } from '../../../src-shared/text-format';
 import { trainModel } from '../../core/train/trainer';
 import { NoChromiumError, printHtmlToPdf } from '../../core/report/pdf';
 import {

@@ -10,7 +10,10 @@
  *   as issues with 1-based line numbers and left out; duplicate ids keep the first row and are reported.
  *   `strict: true` turns any issue into an IdPropError.
  */
-import { formatBytes } from '../models/format-bytes';
+import { formatBytes } from '../../../src-shared/format-bytes';
+import type { IdPropDuplicate, IdPropIssue, IdPropIssueKind } from '../../../src-shared/validation-types';
+
+export type { IdPropDuplicate, IdPropIssue, IdPropIssueKind };
 
 export interface IdPropRow {
   id: string;
@@ -18,20 +21,6 @@ export interface IdPropRow {
   labels: Float64Array;
   /** 1-based line of the row in the file. */
   line: number;
-}
-
-export type IdPropIssueKind = 'column-count' | 'non-numeric' | 'non-finite' | 'bad-id' | 'duplicate-id' | 'quote';
-
-export interface IdPropIssue {
-  kind: IdPropIssueKind;
-  line: number;
-  message: string;
-}
-
-export interface IdPropDuplicate {
-  id: string;
-  /** Lines of every row with this id; the first one is kept. */
-  lines: number[];
 }
 
 export interface IdPropTable {

@@ -8,7 +8,7 @@
  */
 import { ELEMENT_SYMBOLS } from '../crystal/elements';
 import type { DatasetEntry, DatasetScan, DatasetTask } from './dataset-folder';
-import type { BadFile, Histogram, LabelStats, ValidationFindings } from './validation-types';
+import type { BadFile, Histogram, LabelStats, ValidationFindings } from '../../../src-shared/validation-types';
 import { describeSkipped } from '../screen/file-walk';
 
 export type StructureParseOutcome =
@@ -44,7 +44,7 @@ export interface ValidateOptions {
   signal?: AbortSignal;
 }
 
-export type { BadFile, Histogram, LabelStats, ValidationFindings } from './validation-types';
+export type { BadFile, Histogram, LabelStats, ValidationFindings } from '../../../src-shared/validation-types';
 
 export interface ValidationReport extends ValidationFindings {
   dir: string;

@@ -1,6 +1,6 @@
 /** Experiment results -> the report layer's ExperimentReport (rendered by renderExperimentReportHtml). */
 import type { ExperimentReport, FractionRun } from '../report/report-model';
-import { formatDuration } from '../report/format';
+import { formatDuration } from '../../../src-shared/text-format';
 import { FULL_TRAIN_FRACTION, fractionText } from './plan';
 import type { ExperimentResults } from './results';
 

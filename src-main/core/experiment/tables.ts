@@ -8,7 +8,7 @@
  * The statistics are those of the HTML report (summarizeCombinations / summarizeFractions).
  */
 import { summarizeCombinations, summarizeFractions, type MeanStd, type ReportTask } from '../report/report-model';
-import { displayUnit, formatFixed, formatMeanStd, formatPercent, formatSig, withUnit } from '../report/format';
+import { displayUnit, formatFixed, formatMeanStd, formatPercent, formatSig, withUnit } from '../../../src-shared/text-format';
 import { csvLine } from '../screen/csv-writer';
 import { isBandGapTask } from '../metrics/task-kind';
 import { fractionText, FULL_TRAIN_FRACTION } from './plan';

@@ -18,4 +18,4 @@ export {
   type ModelSource,
   type ResolvedModel,
 } from './catalogue';
-export { formatBytes } from './format-bytes';
+export { formatBytes } from '../../../src-shared/format-bytes';

@@ -21,7 +21,7 @@ import type {
 } from 'echarts/components';
 import type { ConfusionCounts, HistogramBins, HistoryEntry, MeanStd, ReportTask } from './report-model';
 import { histogram } from './report-model';
-import { displayUnit, formatFixed, formatInt, formatSig, taskLabel, withUnit } from './format';
+import { displayUnit, formatFixed, formatInt, formatSig, taskLabel, withUnit } from '../../../src-shared/text-format';
 
 echarts.use([LineChart, ScatterChart, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, SVGRenderer]);
 

@@ -36,7 +36,7 @@ import {
   MISSING,
   taskLabel,
   withUnit,
-} from './format';
+} from '../../../src-shared/text-format';
 import {
   hasClassification,
   summarizeCombinations,

@@ -16,4 +16,4 @@ export {
   withUnit,
   taskLabel,
   MISSING,
-} from './format';
+} from '../../../src-shared/text-format';

@@ -10,7 +10,7 @@ import type { ComputePath } from '../model/inference';
 import type { BackendInfo } from '../compute/backend';
 import type { LossWeightingSpec, LossWeightingState } from './loss';
 import type { LrSchedule } from './schedule';
-import type { EpochRecord } from './epoch-record';
+import type { EpochRecord } from '../../../src-shared/epoch-record';
 
 /** The element feature table (ElementFeatureTable satisfies this). */
 export interface ElementTableLike {
@@ -73,7 +73,7 @@ export interface TrainOptions {
   stopAfterEpochs?: number;
 }
 
-export type { EpochRecord } from './epoch-record';
+export type { EpochRecord } from '../../../src-shared/epoch-record';
 
 export interface TrainProgress {
   member: number;

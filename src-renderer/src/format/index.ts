@@ -67,7 +67,7 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 /** Escapes text for HTML (tooltips that ECharts writes with innerHTML): the reports' own escape (a Node-free module). */
-export { escapeHtml } from '../../../src-main/core/report/format';
+export { escapeHtml } from '../../../src-shared/text-format';
 
 /** Bytes in SI units, as `mtcgcnn models` prints them ("1.9 MB"): the core's own formatter (a Node-free module). */
-export { formatBytes } from '../../../src-main/core/models/format-bytes';
+export { formatBytes } from '../../../src-shared/format-bytes';

@@ -1,6 +1,8 @@
 /**
- * The renderer's typed IPC client: the ONLY module that touches `window.mtcgcnn` (exposed by the preload in
- * Electron, injected by the e2e harness in tests). Everything else calls `invoke` / `subscribe` from here.
+ * The renderer's typed IPC client: the ONLY module that chooses the transport. It does so once, at start-up: the
+ * preload's bridge `window.mtcgcnn` when it exists (Electron), else the web transport to the studio server that
+ * served this page (web-transport.ts). Everything else calls `invoke` / `subscribe` from here and never knows which
+ * shell it runs in.
  *
  * - `invoke` resolves with the handler's value or throws an `IpcCallError` carrying the contract's error code.
  * - `subscribe` attaches a typed listener to a main -> renderer event stream and returns its unsubscribe.
@@ -15,10 +17,11 @@ import type {
   RequestOf,
   ResponseOf,
 } from '@contract';
+import { webTransport } from './web-transport';
 
 declare global {
   interface Window {
-    /** Present only when the preload (or the test harness) installed the bridge. */
+    /** Present only when the Electron preload installed the bridge. */
     readonly mtcgcnn?: BridgeApi;
   }
 }
@@ -42,16 +45,14 @@ export type InvokeArgs<C extends InvokeChannel> = RequestOf<C> extends void ? []
 
 const KNOWN_CODES: readonly IpcErrorCode[] = ['invalid-argument', 'unknown-channel', 'not-found', 'failed', 'cancelled', 'internal'];
 
+/** The transport, chosen once: Electron's bridge, else the studio server of this page's origin (none for a file:// page). */
+const transport: BridgeApi | undefined = window.mtcgcnn ?? (/^https?:$/.test(window.location.protocol) ? webTransport() : undefined);
+
 function bridge(channel: InvokeChannel): BridgeApi {
-  const api = window.mtcgcnn;
-  if (!api) {
-    throw new IpcCallError(
-      channel,
-      'bridge-unavailable',
-      'The connection to the application core is missing. Start the app through Electron (npm start), not in a plain browser.',
-    );
+  if (!transport) {
+    throw new IpcCallError(channel, 'bridge-unavailable', 'The connection to the application core is missing. Start the app with `npm start` (or `mtcgcnn studio`) and open the URL it prints.');
   }
-  return api;
+  return transport;
 }
 
 function isEnvelope(v: unknown): v is IpcResult<unknown> {
@@ -80,14 +81,13 @@ export async function invoke<C extends InvokeChannel>(channel: C, ...arg: Invoke
 
 /** Listens to a main -> renderer event stream; returns the unsubscribe function (a no-op without a bridge). */
 export function subscribe<E extends EventChannel>(event: E, listener: (payload: EventContract[E]) => void): () => void {
-  const api = window.mtcgcnn;
-  if (!api) return () => {};
-  return api.on(event, listener);
+  if (!transport) return () => {};
+  return transport.on(event, listener);
 }
 
-/** Whether the bridge is installed (the shell shows a clear notice when it is not). */
+/** Whether a transport exists (the shell shows a clear notice when it does not). */
 export function bridgeAvailable(): boolean {
-  return window.mtcgcnn !== undefined;
+  return transport !== undefined;
 }
 
 /** Narrows an unknown caught value to an IpcCallError (wrapping anything else as an internal error). */

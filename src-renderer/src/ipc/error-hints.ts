@@ -11,7 +11,7 @@ const DATASET_LAYOUT =
 
 export function adviceFor(error: IpcCallError): ErrorAdvice {
   if (error.code === 'bridge-unavailable') {
-    return { title: 'Not connected to the application core', steps: ['Start Crystal Property Studio through Electron (npm start or the installed app).'] };
+    return { title: 'Not connected to the application core', steps: ['Start Crystal Property Studio with npm start (or mtcgcnn studio) and open the URL it prints, or use the installed app.'] };
   }
   if (error.channel.startsWith('project:')) {
     switch (error.code) {

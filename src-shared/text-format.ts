@@ -1,5 +1,5 @@
 /**
- * Text helpers shared by the report renderers: HTML escaping and locale-independent number
+ * Text helpers shared by the report renderers and the app's renderer: HTML escaping and locale-independent number
  * formatting (reports must read the same on every machine, so no toLocaleString).
  */
 

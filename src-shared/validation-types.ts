@@ -1,9 +1,22 @@
 /**
- * The types of a dataset validation report, without any Node import: the IPC contract (src-main/ipc/contract.ts)
+ * The types of a dataset validation report, without any Node import: the IPC contract (src-shared/contract)
  * and through it the renderer use them as they are (the renderer's tsconfig has no Node types, so this module and
- * what it imports must stay free of Node APIs). The report is computed in validation-report.ts.
+ * what it imports must stay free of Node APIs). The report is computed in src-main/core/dataset/validation-report.ts.
  */
-import type { IdPropDuplicate, IdPropIssue } from './id-prop';
+/** Problems of a label CSV (id_prop.csv), as the core's reader (src-main/core/dataset/id-prop.ts) finds them. */
+export type IdPropIssueKind = 'column-count' | 'non-numeric' | 'non-finite' | 'bad-id' | 'duplicate-id' | 'quote';
+
+export interface IdPropIssue {
+  kind: IdPropIssueKind;
+  line: number;
+  message: string;
+}
+
+export interface IdPropDuplicate {
+  id: string;
+  /** Lines of every row with this id; the first one is kept. */
+  lines: number[];
+}
 
 export interface Histogram {
   /** bins + 1 ascending edges; the last bin includes its upper edge. */

@@ -1,6 +1,6 @@
 /**
  * Byte sizes as `mtcgcnn models` and the app's About / Models panel show them. No Node imports: the renderer imports
- * this module too (tsconfig.web.json includes it; eslint keeps Node APIs out of it).
+ * this module too (it lives in src-shared, which tsconfig.web.json includes and eslint keeps free of Node APIs).
  */
 
 /** "1.9 MB" style size (SI units: 1 kB = 1000 B); "–" for a negative or non-finite number. */
