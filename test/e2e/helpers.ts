@@ -1,13 +1,10 @@
 /** Shared pieces of the journey tests: the sample dataset, typed calls to the real handlers, waiting for jobs. */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { InvokeChannel, JobProgress, RequestOf, ResponseOf } from '../../src-main/ipc/contract';
-import { REPO_ROOT, type AppHarness } from './harness';
+import { type AppHarness } from './harness';
+import { SAMPLE_DIR as SAMPLE_DATASET } from '../shared-data';
 
-export const SAMPLE_DATASET = path.resolve(REPO_ROOT, '../shared/datasets/mt-cgcnn-sample');
-export const HAVE_SAMPLE = fs.existsSync(path.join(SAMPLE_DATASET, 'id_prop.csv'));
-export const LARGE_DATASET = path.resolve(REPO_ROOT, '../shared/datasets/mp-cgcnn-25k');
-export const HAVE_LARGE = fs.existsSync(path.join(LARGE_DATASET, 'id_prop.csv'));
+export { HAVE_MP25K as HAVE_LARGE, HAVE_SAMPLE, MP25K_DIR as LARGE_DATASET, SAMPLE_DIR as SAMPLE_DATASET } from '../shared-data';
 
 export const byTestId = (app: AppHarness, id: string) => app.page.locator(`[data-testid="${id}"]`);
 

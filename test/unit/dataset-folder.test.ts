@@ -2,20 +2,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScan, scanDataset, scanDatasetSync, structureFileInfo } from '../../src-main/core/dataset/dataset-folder';
+import { HAVE_MP25K as hasMp, HAVE_SAMPLE as hasSample, MP25K_DIR as MP25K, SAMPLE_DIR as SAMPLE } from '../shared-data';
 
 const REPO = resolve(__dirname, '../..');
 const FIX = join(REPO, 'test/fixtures/dataset');
-const SAMPLE = resolve(REPO, '../shared/datasets/mt-cgcnn-sample');
-const MP25K = resolve(REPO, '../shared/datasets/mp-cgcnn-25k');
-const hasSample = existsSync(join(SAMPLE, 'id_prop.csv'));
-const hasMp = existsSync(join(MP25K, 'id_prop.csv'));
-if (!hasSample) console.warn(`skipping mt-cgcnn-sample tests: ${SAMPLE} not found (../shared is not mounted)`);
-if (!hasMp) console.warn(`skipping mp-cgcnn-25k tests: ${MP25K} not found (../shared is not mounted)`);
 
 describe('scanDataset on fixtures', () => {
-  it('hand-written fixtures are not named like Materials Project data (mp-123 / mvc-123)', () => {
+  it('hand-written fixtures are not named like Materials Project data (mp-123 / mvc-123); only mp-small holds MP files', () => {
     const files = readdirSync(join(REPO, 'test/fixtures'), { recursive: true, encoding: 'utf8' });
-    expect(files.filter((f) => /(^|[\\/])(mp|mvc)-\d+\.[^\\/]+$/i.test(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('mp-small') && /(^|[\\/])(mp|mvc)-\d+\.[^\\/]+$/i.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('mp-small') && /\.cif$/.test(f)).length).toBeGreaterThan(30);
+    expect(existsSync(join(REPO, 'test/fixtures/mp-small/README.md'))).toBe(true);
     const ids = readFileSync(join(FIX, 'messy', 'id_prop.csv'), 'utf8').split(/\r?\n/).slice(1).map((l) => l.split(',')[0]);
     expect(ids.filter((id) => /^(mp|mvc)-\d+$/i.test(id))).toEqual([]);
   });
