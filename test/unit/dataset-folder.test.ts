@@ -122,7 +122,7 @@ describe.skipIf(!hasSample)('mt-cgcnn-sample (100 crystals)', () => {
 });
 
 describe.skipIf(!hasMp)('mp-cgcnn-25k', () => {
-  it('scans 25,710 rows and files quickly and the counts match', async () => {
+  it('scans 25,710 rows and files and the counts match', async () => {
     const t0 = performance.now();
     const s = await scanDataset(MP25K);
     const ms = performance.now() - t0;
@@ -140,6 +140,6 @@ describe.skipIf(!hasMp)('mp-cgcnn-25k', () => {
     const lines = readFileSync(join(MP25K, 'id_prop.csv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
     expect(lines.length - 1).toBe(s.entries.length);
     expect(s.entries[0].id).toBe('mp-2');
-    expect(ms).toBeLessThan(5000);
+    expect(ms).toBeLessThan(100_000); // generous: catches a hang only (bench/ measures speed)
   });
 });
