@@ -61,6 +61,14 @@ export function mpSmallIds(): string[] {
   return lines.map((l) => l.split(',')[0]);
 }
 
+/** Copies the committed set as a CGCNN-layout dataset folder (the CIFs and id_prop.csv) to `dest`; returns `dest`. */
+export function copyMpSmallDataset(dest: string): string {
+  fs.mkdirSync(dest, { recursive: true });
+  const files = fs.readdirSync(MP_SMALL_DIR).filter((n) => n.endsWith('.cif') || n === 'id_prop.csv');
+  for (const f of files) fs.copyFileSync(path.join(MP_SMALL_DIR, f), path.join(dest, f));
+  return dest;
+}
+
 /** One line per missing shared dataset, saying which tests are skipped and how to provide the data. */
 export function missingSharedData(): string[] {
   return SHARED_DATASETS.filter((d) => !d.present).map(

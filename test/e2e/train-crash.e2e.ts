@@ -3,11 +3,11 @@
 // damaged after the crash is refused with the file and the reason, and the run falls back to the previous one.
 // Uses the committed mp-small fixtures, so it runs on any clone.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MP_SMALL_DIR, REPO_ROOT } from '../shared-data';
+import { copyMpSmallDataset, REPO_ROOT } from '../shared-data';
 
 const CLI = path.join(REPO_ROOT, 'out', 'main', 'cli.js');
 const work = mkdtempSync(path.join(os.tmpdir(), 'mtcgcnn-train-crash-'));
@@ -64,8 +64,7 @@ describe('mtcgcnn train killed with SIGKILL (built CLI, committed fixtures)', ()
 
   beforeAll(() => {
     expect(existsSync(CLI), `${CLI} (run electron-vite build)`).toBe(true);
-    mkdirSync(data);
-    for (const f of readdirSync(MP_SMALL_DIR).filter((n) => n.endsWith('.cif') || n === 'id_prop.csv')) copyFileSync(path.join(MP_SMALL_DIR, f), path.join(data, f));
+    copyMpSmallDataset(data);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAIN_DEFAULTS, type EpochPoint } from '../../src-main/ipc/contract';
 import { loadCheckpoint } from '../../src-main/core/train/checkpoint';
-import { MP_SMALL_DIR } from '../shared-data';
+import { copyMpSmallDataset } from '../shared-data';
 import { startApp, type AppHarness } from './harness';
-import { call, waitForJob } from './helpers';
+import { call, projectWithDataset, waitForJob } from './helpers';
 
 let app: AppHarness;
 let projectDir: string;
@@ -27,22 +27,8 @@ async function deadPid(): Promise<number> {
 
 beforeAll(async () => {
   app = await startApp();
-  const data = path.join(app.home, 'mp-small');
-  fs.mkdirSync(data);
-  for (const f of fs.readdirSync(MP_SMALL_DIR).filter((n) => n.endsWith('.cif') || n === 'id_prop.csv')) fs.copyFileSync(path.join(MP_SMALL_DIR, f), path.join(data, f));
-  projectDir = (await call(app, 'project:create', { name: 'Crash and resume', parentDir: app.home })).dir;
-  const { jobId } = await call(app, 'dataset:validate', {
-    structuresDir: data,
-    csvFile: path.join(data, 'id_prop.csv'),
-    tasks: [
-      { column: 'formation_energy_per_atom_eV', name: 'formation_energy_per_atom', unit: 'eV/atom' },
-      { column: 'band_gap_eV', name: 'band_gap', unit: 'eV' },
-    ],
-    partialOccupancy: 'refuse',
-  });
-  expect((await waitForJob(app, jobId)).state).toBe('done');
-  const imp = await call(app, 'dataset:import', { validationJobId: jobId, name: 'mp-small', storage: 'reference' });
-  expect((await waitForJob(app, imp.jobId)).state).toBe('done');
+  const data = copyMpSmallDataset(path.join(app.home, 'mp-small'));
+  projectDir = await projectWithDataset(app, data, 'Crash and resume', 'mp-small');
 });
 
 afterAll(async () => {
