@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
 import type { MetricsJson } from '../metrics/summary';
 import type { ElementTableLike, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainingData } from '../train/types';
-import { writeFileAtomic } from '../train/checkpoint';
+import { checkpointFiles, writeFileAtomic } from '../train/checkpoint';
 import {
   describeFingerprintDifference,
   fingerprintHash,
@@ -258,7 +258,7 @@ function removeStaleCheckpoints(dir: string, key: string, keep: string): void {
   }
   for (const n of names) {
     if (n.startsWith(`${key}-`) && n.endsWith('.ckpt') && path.join(cdir, n) !== keep && /^[0-9a-f]{16}\.ckpt$/.test(n.slice(key.length + 1))) {
-      fs.rmSync(path.join(cdir, n), { force: true });
+      for (const f of checkpointFiles(path.join(cdir, n))) fs.rmSync(f, { force: true });
     }
   }
 }
@@ -351,7 +351,7 @@ export async function runExperiment(
         finishedAt: new Date().toISOString(),
       };
       writeFileAtomic(jobFile(dir, job.key), JSON.stringify(record, null, 1));
-      fs.rmSync(ckpt, { force: true });
+      for (const f of checkpointFiles(ckpt)) fs.rmSync(f, { force: true }); // both generations
       records.set(job.key, record);
       const wallSeconds = (performance.now() - t0) / 1000;
       const cost = jobCost(job, n, epochs);
