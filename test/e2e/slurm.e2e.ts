@@ -3,7 +3,7 @@
 // joins the shards into exactly the rows of a local `mtcgcnn screen` of the same folder. Skipped where Slurm is not
 // installed or the tests do not run as root (with CI set, test/global-setup.ts fails the run instead).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ const SCRIPT = path.join(REPO_ROOT, 'scripts', 'slurm-local.sh');
 const MODEL = path.join(REPO_ROOT, 'resources', 'models', 'mtcgcnn-e4-mp25k');
 const IS_ROOT = process.getuid?.() === 0;
 const SHARDS = 4;
+/** Seconds each array task waits before starting the CLI (the window in which one is killed). */
+const START_DELAY_S = 8;
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'mtcgcnn-slurm-e2e-'));
 const ENV: NodeJS.ProcessEnv = { ...process.env, MTCGCNN_HOME: work, MTCGCNN_MODELS_PATH: '', NO_COLOR: '1' };
@@ -65,8 +67,12 @@ describe.skipIf(!HAVE_SLURM || !IS_ROOT)('Slurm job array on a local one-node cl
 
   it('slurm -> sbatch, one task killed, resubmitted, merge equals a local screen row for row', async () => {
     expect(existsSync(CLI), `${CLI} (run electron-vite build)`).toBe(true);
+    // How the nodes run the CLI: a wrapper (as clusters use for `module load`) that starts it after a pause, so that
+    // the task killed below is certainly killed while it runs and before it has written its rows.
+    const wrapper = path.join(work, 'mtcgcnn-on-node.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nsleep ${START_DELAY_S}\nexec ${process.execPath} ${CLI} "$@"\n`, { mode: 0o755 });
     const written = mtcgcnn('slurm', input, '--model', MODEL, '--out-dir', outDir, '--shards', String(SHARDS), '--cpus-per-task', '1', '--mem', '1G',
-      '--time', '00:20:00', '--mtcgcnn', `${process.execPath} ${CLI}`);
+      '--time', '00:20:00', '--mtcgcnn', wrapper);
     expect(written.status, written.out).toBe(0);
     const script = path.join(outDir, 'screen.sbatch');
     expect(existsSync(script)).toBe(true);
@@ -76,7 +82,7 @@ describe.skipIf(!HAVE_SLURM || !IS_ROOT)('Slurm job array on a local one-node cl
     const jobId = first.stdout.trim().split(';')[0];
     expect(jobId).toMatch(/^\d+$/);
 
-    // Kill the first array task seen running, mid-way through its shard.
+    // Kill the first array task seen running (within its start-up pause: it has screened nothing yet).
     const victim = await until('an array task to run', () => tasks(jobId).find((l) => l.endsWith(' RUNNING'))?.split(' ')[0], 120_000);
     const killed = sh('scancel', ['--signal=KILL', '--full', victim]);
     expect(killed.status, killed.out).toBe(0);
@@ -84,6 +90,7 @@ describe.skipIf(!HAVE_SLURM || !IS_ROOT)('Slurm job array on a local one-node cl
     const k = Number(victim.split('_')[1]);
     const shardFile = (i: number) => path.join(outDir, `shard-${i}.csv`);
     const partialRows = existsSync(shardFile(k)) ? readRows(shardFile(k)).rows.length : 0;
+    expect(partialRows).toBe(0);
 
     // Merging now would lose the killed shard's rows; submitting the same script again finishes it.
     const again = sh('sbatch', ['--parsable', '--wait', script], 300_000);
