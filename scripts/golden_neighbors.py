@@ -9,6 +9,9 @@ Run from the repository root with Debian's interpreter (python3-pymatgen belongs
 Writes
     test/golden/neighbors/mp-golden.json.gz        crystals from ../shared/datasets/mp-cgcnn-25k
     test/golden/neighbors/fixtures-golden.json.gz  hand-made structures from test/fixtures/graph/*.json
+    test/golden/neighbors/mp-small-golden.json.gz  the committed Materials Project CIFs in test/fixtures/mp-small
+
+The shared folder is ../shared or $MTCGCNN_SHARED; without it, mp-golden.json.gz is left as it is.
 
 What is computed is exactly what CGCNN's CIFData does (cgcnn/data.py):
     all_nbrs = structure.get_all_neighbors(radius, include_index=True)
@@ -47,9 +50,10 @@ from pymatgen.core import Lattice, Structure
 warnings.filterwarnings("ignore")
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
+SHARED = os.path.normpath(os.environ.get("MTCGCNN_SHARED") or os.path.join(REPO, "..", "shared"))
 MP_DIR = os.path.join(SHARED, "datasets", "mp-cgcnn-25k")
 FIXTURE_DIR = os.path.join(REPO, "test", "fixtures", "graph")
+MP_SMALL_DIR = os.path.join(REPO, "test", "fixtures", "mp-small")
 OUT_DIR = os.path.join(REPO, "test", "golden", "neighbors")
 
 RADIUS = 8.0
@@ -193,8 +197,8 @@ def multi_image(rec, z_unused=None):
     return False
 
 
-def mp_record(cid, tags):
-    path = os.path.join(MP_DIR, cid + ".cif")
+def mp_record(cid, tags, folder=MP_DIR):
+    path = os.path.join(folder, cid + ".cif")
     abc, ang, rows = read_cif_rows(path)
     structure = Structure.from_file(path)  # what CGCNN calls (primitive=False, sort=False)
     if len(structure) != len(rows):
@@ -261,8 +265,32 @@ def write_gzip_json(path, obj):
             gz.write(data)
 
 
+def tag_record(r):
+    if has_cut_tie(r) and "ties" not in r["tags"]:
+        r["tags"] = sorted(set(r["tags"]) | {"ties"})
+    if multi_image(r):
+        r["tags"] = sorted(set(r["tags"]) | {"multi-image"})
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
+    meta = {
+        "generator": "scripts/golden_neighbors.py",
+        "pymatgen": __import__("pymatgen.core").core.__version__,
+        "radius": RADIUS,
+        "maxNbr": MAX_NBR,
+        "tieTol": TIE_TOL,
+    }
+    small = []
+    for f in sorted(glob.glob(os.path.join(MP_SMALL_DIR, "*.cif"))):
+        rec = mp_record(os.path.basename(f)[:-4], {"mp-small"}, MP_SMALL_DIR)
+        tag_record(rec)
+        small.append(rec)
+    write_gzip_json(os.path.join(OUT_DIR, "mp-small-golden.json.gz"), {"meta": meta, "crystals": small})
+    print(f"mp-small: {len(small)} crystals")
+    if not os.path.isdir(MP_DIR):
+        print(f"{MP_DIR} not found: mp-golden.json.gz and fixtures-golden.json.gz left as they are")
+        return 0
     picks, tie_cands = pick_mp()
     records = []
     for cid in sorted(picks):
@@ -281,17 +309,7 @@ def main():
             records.append(rec)
     records.sort(key=lambda r: r["id"])
     for r in records:
-        if has_cut_tie(r) and "ties" not in r["tags"]:
-            r["tags"] = sorted(set(r["tags"]) | {"ties"})
-        if multi_image(r):
-            r["tags"] = sorted(set(r["tags"]) | {"multi-image"})
-    meta = {
-        "generator": "scripts/golden_neighbors.py",
-        "pymatgen": __import__("pymatgen.core").core.__version__,
-        "radius": RADIUS,
-        "maxNbr": MAX_NBR,
-        "tieTol": TIE_TOL,
-    }
+        tag_record(r)
     write_gzip_json(os.path.join(OUT_DIR, "mp-golden.json.gz"), {"meta": meta, "crystals": records})
 
     fx_records = []
@@ -320,7 +338,7 @@ def main():
 
     print(f"mp: {len(records)} crystals, tags {summary(records)}, reordered {sum(r['reordered'] for r in records)}")
     print(f"fixtures: {len(fx_records)} records, tags {summary(fx_records)}")
-    for f in ("mp-golden.json.gz", "fixtures-golden.json.gz"):
+    for f in ("mp-golden.json.gz", "fixtures-golden.json.gz", "mp-small-golden.json.gz"):
         print(f, os.path.getsize(os.path.join(OUT_DIR, f)), "bytes")
 
 

@@ -10,6 +10,7 @@ import type { CrystalGraph } from '../core/graph/crystal-graph';
 import { saveBundle, type ModelDomain, type ModelJson } from '../core/model/bundle';
 import type { TrainingData, TrainResult } from '../core/train';
 import { writeFileAtomicSync } from '../core/fs/atomic-write';
+import { checkpointFiles } from '../core/train/checkpoint';
 
 export const RUN_RECORD_FILE = 'training-run.json';
 
@@ -72,8 +73,10 @@ export function saveTrainedModel(
     extra,
   };
   writeFileAtomicSync(path.join(dir, RUN_RECORD_FILE), JSON.stringify(record));
-  // A finished run needs no checkpoint; removing it makes a re-run start fresh instead of resuming.
-  fs.rmSync(path.join(dir, 'checkpoint.bin'), { force: true });
+  // A finished run needs no checkpoint; removing both generations (and the members') makes a re-run start fresh.
+  const base = path.join(dir, 'checkpoint.bin');
+  const files = [base, ...result.members.map((_, k) => `${base}.m${k}`)].flatMap(checkpointFiles);
+  for (const f of files) fs.rmSync(f, { force: true });
   return { model, record };
 }
 

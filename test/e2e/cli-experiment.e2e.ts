@@ -1,17 +1,17 @@
 // `mtcgcnn experiment` as a user runs it (built CLI, after `electron-vite build`) on the 2-task MT-CGCNN sample:
 // a run stopped with Ctrl-C after its first job, resumed without redoing finished jobs, and its tables and report.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCsvText } from '../../src-main/core/screen/csv-reader';
-import { findChromium } from '../../src-main/core/report/pdf';
 import { planExperiment, PRESETS } from '../../src-main/core/experiment/plan';
+import { HAVE_SAMPLE, SAMPLE_DIR as SAMPLE } from '../shared-data';
+import { CHROMIUM, HAVE_POPPLER } from '../tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'out', 'main', 'cli.js');
-const SAMPLE = path.resolve(ROOT, '..', 'shared', 'datasets', 'mt-cgcnn-sample');
 const home = mkdtempSync(path.join(os.tmpdir(), 'mtcgcnn-exp-'));
 const EXP = path.join(home, 'exp');
 const JOBS = path.join(EXP, 'jobs');
@@ -38,19 +38,9 @@ function snapshot(): Record<string, string> {
   return Object.fromEntries(jobFiles().map((f) => [f, readFileSync(path.join(JOBS, f), 'utf8')]));
 }
 
-function hasPdfTools(): boolean {
-  try {
-    findChromium();
-    execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const csvRows = (name: string) => parseCsvText(readFileSync(path.join(EXP, name), 'utf8')).records;
 
-describe.skipIf(!existsSync(SAMPLE))('mtcgcnn experiment (built CLI, MT-CGCNN sample)', () => {
+describe.skipIf(!HAVE_SAMPLE)('mtcgcnn experiment (built CLI, MT-CGCNN sample)', () => {
   let stopped: Record<string, string> = {};
   /** Checkpoints of the job that was in flight when the run stopped (after its first epoch). */
   let inFlight: string[] = [];
@@ -86,7 +76,7 @@ describe.skipIf(!existsSync(SAMPLE))('mtcgcnn experiment (built CLI, MT-CGCNN sa
     const n = Object.keys(stopped).length;
     expect(n).toBeGreaterThan(0);
     const pdf = path.join(home, 'experiment.pdf');
-    const withPdf = hasPdfTools();
+    const withPdf = CHROMIUM !== null && HAVE_POPPLER;
     const r = mtcgcnn(...ARGS, ...(withPdf ? ['--pdf', pdf] : []));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`resuming: ${n} of ${TOTAL} jobs already done`);

@@ -7,10 +7,10 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAVE_SAMPLE, SAMPLE_DIR as SAMPLE } from '../shared-data';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'out', 'main', 'cli.js');
-const SAMPLE = path.resolve(ROOT, '..', 'shared', 'datasets', 'mt-cgcnn-sample');
 const work = mkdtempSync(path.join(os.tmpdir(), 'mtcgcnn-model-option-'));
 const HOME = path.join(work, 'home');
 const RES = path.join(work, 'resources');
@@ -31,7 +31,7 @@ function values(stdout: string): number[] {
   return (JSON.parse(stdout) as Prediction[]).flatMap((r) => Object.values(r.predictions).map((p) => p.value));
 }
 
-describe.skipIf(!existsSync(SAMPLE))('--model of predict, evaluate and slurm (built CLI)', () => {
+describe.skipIf(!HAVE_SAMPLE)('--model of predict, evaluate and slurm (built CLI)', () => {
   beforeAll(() => {
     mkdirSync(path.join(RES, 'models'), { recursive: true });
     symlinkSync(path.join(ROOT, 'resources', 'elements'), path.join(RES, 'elements'), 'dir');

@@ -7,12 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsvText } from '../../src-main/core/screen/csv-reader';
-import { findChromium } from '../../src-main/core/report/pdf';
 import { formatInt, formatSig } from '../../src-shared/text-format';
+import { HAVE_SAMPLE, SAMPLE_DIR as SAMPLE } from '../shared-data';
+import { CHROMIUM, HAVE_POPPLER } from '../tools';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'out', 'main', 'cli.js');
-const SAMPLE = path.resolve(ROOT, '..', 'shared', 'datasets', 'mt-cgcnn-sample');
 const PNG_DIR = path.join(ROOT, 'test-results', 'cli-report');
 const home = mkdtempSync(path.join(os.tmpdir(), 'mtcgcnn-report-'));
 const MODEL = path.join(home, 'model');
@@ -28,16 +28,6 @@ function mtcgcnn(...args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function pdfTools(): boolean {
-  try {
-    findChromium();
-    execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
-    execFileSync('pdftoppm', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** PDF text with runs of whitespace collapsed (table cells and wrapped lines become single spaces). */
 function pdfText(pdf: string): string {
@@ -51,7 +41,7 @@ function pageOnePng(pdf: string, name: string): string {
   return `${prefix}.png`;
 }
 
-describe.skipIf(!existsSync(SAMPLE) || !pdfTools())('mtcgcnn report (built CLI, MT-CGCNN sample)', () => {
+describe.skipIf(!HAVE_SAMPLE || !CHROMIUM || !HAVE_POPPLER)('mtcgcnn report (built CLI, MT-CGCNN sample)', () => {
   beforeAll(() => {
     const r = mtcgcnn('train', SAMPLE, '--epochs', '2', '--atom-fea', '16', '--conv', '1', '--hidden', '32', '--out', MODEL, '--quiet');
     expect(r.status, r.stderr).toBe(0);

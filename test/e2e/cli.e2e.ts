@@ -1,16 +1,16 @@
 // The built `mtcgcnn` CLI as a user runs it: node out/main/cli.js <verb> ... (after `electron-vite build`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCrystalGraph } from '../../src-main/core/graph/build-graph';
 import { readStructureFileSync } from '../../src-main/core/io';
 import pkg from '../../package.json';
+import { HAVE_SAMPLE, SAMPLE_DIR as SAMPLE } from '../shared-data';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'out', 'main', 'cli.js');
-const SAMPLE = path.resolve(ROOT, '..', 'shared', 'datasets', 'mt-cgcnn-sample');
 const home = mkdtempSync(path.join(os.tmpdir(), 'mtcgcnn-cli-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
@@ -38,7 +38,7 @@ describe('mtcgcnn (built CLI)', () => {
     expect(mtcgcnn('featurize', SAMPLE, '--radius', 'big').status).toBe(2);
   });
 
-  it.skipIf(!existsSync(SAMPLE))('featurize builds every graph of the sample in worker threads and dumps the neighbour lists', () => {
+  it.skipIf(!HAVE_SAMPLE)('featurize builds every graph of the sample in worker threads and dumps the neighbour lists', () => {
     const dump = path.join(home, 'nb.jsonl');
     const r = mtcgcnn('featurize', SAMPLE, '--dump-neighbors', dump, '--json');
     expect(r.status).toBe(0);

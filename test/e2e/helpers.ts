@@ -1,13 +1,10 @@
 /** Shared pieces of the journey tests: the sample dataset, typed calls to the real handlers, waiting for jobs. */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { InvokeChannel, JobProgress, RequestOf, ResponseOf } from '../../src-shared/contract';
-import { REPO_ROOT, type AppHarness } from './harness';
+import { type AppHarness } from './harness';
+import { SAMPLE_DIR as SAMPLE_DATASET } from '../shared-data';
 
-export const SAMPLE_DATASET = path.resolve(REPO_ROOT, '../shared/datasets/mt-cgcnn-sample');
-export const HAVE_SAMPLE = fs.existsSync(path.join(SAMPLE_DATASET, 'id_prop.csv'));
-export const LARGE_DATASET = path.resolve(REPO_ROOT, '../shared/datasets/mp-cgcnn-25k');
-export const HAVE_LARGE = fs.existsSync(path.join(LARGE_DATASET, 'id_prop.csv'));
+export { HAVE_MP25K as HAVE_LARGE, HAVE_SAMPLE, MP25K_DIR as LARGE_DATASET, SAMPLE_DIR as SAMPLE_DATASET } from '../shared-data';
 
 export const byTestId = (app: AppHarness, id: string) => app.page.locator(`[data-testid="${id}"]`);
 
@@ -31,11 +28,19 @@ export async function waitForJob(app: AppHarness, jobId: string, timeoutMs = 120
 }
 
 /** Creates a project and imports the sample dataset through the real handlers (for tests of later journeys). */
-export async function projectWithSample(app: AppHarness, name = 'Sample project', datasetName = 'mt-cgcnn-sample'): Promise<string> {
+export function projectWithSample(app: AppHarness, name = 'Sample project', datasetName = 'mt-cgcnn-sample'): Promise<string> {
+  return projectWithDataset(app, SAMPLE_DATASET, name, datasetName);
+}
+
+/**
+ * Creates a project and imports a CGCNN-layout folder (CIFs + id_prop.csv with formation energy and band gap
+ * columns, as the sample and test/fixtures/mp-small have) through the real handlers; returns the project folder.
+ */
+export async function projectWithDataset(app: AppHarness, structuresDir: string, name: string, datasetName: string): Promise<string> {
   const project = await call(app, 'project:create', { name, parentDir: app.home });
   const { jobId } = await call(app, 'dataset:validate', {
-    structuresDir: SAMPLE_DATASET,
-    csvFile: path.join(SAMPLE_DATASET, 'id_prop.csv'),
+    structuresDir,
+    csvFile: path.join(structuresDir, 'id_prop.csv'),
     tasks: [
       { column: 'formation_energy_per_atom_eV', name: 'formation_energy_per_atom', unit: 'eV/atom' },
       { column: 'band_gap_eV', name: 'band_gap', unit: 'eV' },

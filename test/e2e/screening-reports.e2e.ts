@@ -191,7 +191,7 @@ describe.skipIf(!HAVE_SAMPLE)('Screening', () => {
     const started = Date.now();
     await t('screening-table-sort-v:0').click();
     await expect.poll(() => t('screening-table-row').first().locator('[data-col="id"]').textContent()).toBe('c0');
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(60_000); // generous: catches a hang only (bench/ measures speed)
     await t('screening-hide-ood').check();
     await expect.poll(() => t('screening-count').textContent()).toBe('98,000 of 100,000');
     await t('screening-search').fill('c9999');

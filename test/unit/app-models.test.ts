@@ -13,10 +13,8 @@ import { findCatalogueModel, modelCatalogue } from '../../src-main/app/models/mo
 import { listModels, resolveDefaultModel } from '../../src-main/core/models';
 import type { JobProgress, StartScreeningRequest } from '../../src-shared/contract';
 import { createDispatcher, UserFacingError } from '../../src-main/ipc/dispatcher';
+import { sampleCif } from '../fixtures/screen/helpers';
 
-const REPO = path.resolve(__dirname, '..', '..');
-const SAMPLE = path.resolve(REPO, '../shared/datasets/mt-cgcnn-sample');
-const HAVE_SAMPLE = fs.existsSync(path.join(SAMPLE, 'id_prop.csv'));
 
 /** Solid argon, fcc (4 atoms): every element the features know, but argon is not in the models' training data. */
 const ARGON_CIF = path.resolve(__dirname, '../fixtures/structures/Ar-fcc.cif');
@@ -143,7 +141,7 @@ function stubContext(): AppContext {
   };
 }
 
-describe.skipIf(!HAVE_SAMPLE)('screen:start with a catalogue model (real handlers, shipped weights)', () => {
+describe('screen:start with a catalogue model (real handlers, shipped weights)', () => {
   let jobs: JobManager;
   let dispatch: ReturnType<typeof createDispatcher>;
   let projectDir: string;
@@ -168,7 +166,7 @@ describe.skipIf(!HAVE_SAMPLE)('screen:start with a catalogue model (real handler
     projectDir = (await call<{ dir: string }>('project:create', { name: 'No runs yet', parentDir: work })).dir;
     folder = path.join(work, 'to screen');
     fs.mkdirSync(folder, { recursive: true });
-    for (const f of files) fs.copyFileSync(path.join(SAMPLE, f), path.join(folder, f));
+    for (const f of files) fs.copyFileSync(sampleCif(f.replace('.cif', '')), path.join(folder, f));
     fs.copyFileSync(ARGON_CIF, path.join(folder, 'Ar-fcc.cif'));
     fs.writeFileSync(path.join(folder, 'zz-broken.cif'), 'data_broken\n_cell_length_a 1\n');
   });

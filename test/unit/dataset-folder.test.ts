@@ -2,20 +2,17 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScan, scanDataset, scanDatasetSync, structureFileInfo } from '../../src-main/core/dataset/dataset-folder';
+import { HAVE_MP25K as hasMp, HAVE_SAMPLE as hasSample, MP25K_DIR as MP25K, SAMPLE_DIR as SAMPLE } from '../shared-data';
 
 const REPO = resolve(__dirname, '../..');
 const FIX = join(REPO, 'test/fixtures/dataset');
-const SAMPLE = resolve(REPO, '../shared/datasets/mt-cgcnn-sample');
-const MP25K = resolve(REPO, '../shared/datasets/mp-cgcnn-25k');
-const hasSample = existsSync(join(SAMPLE, 'id_prop.csv'));
-const hasMp = existsSync(join(MP25K, 'id_prop.csv'));
-if (!hasSample) console.warn(`skipping mt-cgcnn-sample tests: ${SAMPLE} not found (../shared is not mounted)`);
-if (!hasMp) console.warn(`skipping mp-cgcnn-25k tests: ${MP25K} not found (../shared is not mounted)`);
 
 describe('scanDataset on fixtures', () => {
-  it('hand-written fixtures are not named like Materials Project data (mp-123 / mvc-123)', () => {
+  it('hand-written fixtures are not named like Materials Project data (mp-123 / mvc-123); only mp-small holds MP files', () => {
     const files = readdirSync(join(REPO, 'test/fixtures'), { recursive: true, encoding: 'utf8' });
-    expect(files.filter((f) => /(^|[\\/])(mp|mvc)-\d+\.[^\\/]+$/i.test(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('mp-small') && /(^|[\\/])(mp|mvc)-\d+\.[^\\/]+$/i.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('mp-small') && /\.cif$/.test(f)).length).toBeGreaterThan(30);
+    expect(existsSync(join(REPO, 'test/fixtures/mp-small/README.md'))).toBe(true);
     const ids = readFileSync(join(FIX, 'messy', 'id_prop.csv'), 'utf8').split(/\r?\n/).slice(1).map((l) => l.split(',')[0]);
     expect(ids.filter((id) => /^(mp|mvc)-\d+$/i.test(id))).toEqual([]);
   });
@@ -125,7 +122,7 @@ describe.skipIf(!hasSample)('mt-cgcnn-sample (100 crystals)', () => {
 });
 
 describe.skipIf(!hasMp)('mp-cgcnn-25k', () => {
-  it('scans 25,710 rows and files quickly and the counts match', async () => {
+  it('scans 25,710 rows and files and the counts match', async () => {
     const t0 = performance.now();
     const s = await scanDataset(MP25K);
     const ms = performance.now() - t0;
@@ -143,6 +140,6 @@ describe.skipIf(!hasMp)('mp-cgcnn-25k', () => {
     const lines = readFileSync(join(MP25K, 'id_prop.csv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
     expect(lines.length - 1).toBe(s.entries.length);
     expect(s.entries[0].id).toBe('mp-2');
-    expect(ms).toBeLessThan(5000);
+    expect(ms).toBeLessThan(100_000); // generous: catches a hang only (bench/ measures speed)
   });
 });

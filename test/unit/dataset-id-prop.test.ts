@@ -109,13 +109,13 @@ describe('parseIdProp', () => {
     expect(t.issues.some((i) => i.kind === 'quote' && i.line === 2)).toBe(true);
   });
 
-  it('parses 25k rows quickly', () => {
+  it('parses 25k rows', () => {
     const lines = ['id,a,b,c'];
     for (let i = 0; i < 25_000; i++) lines.push(`mp-${i},${i * 0.001},${i % 7 === 0 ? '' : '1.5'},${-i}`);
     const t0 = performance.now();
     const t = parseIdProp(lines.join('\n'));
     expect(t.rows.length).toBe(25_000);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(60_000); // generous: catches a quadratic blow-up only (bench/ measures speed)
   });
 });
 

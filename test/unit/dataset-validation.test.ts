@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildScan, scanDataset, type DatasetEntry } from '../../src-main/core/dataset/dataset-folder';
@@ -10,12 +9,10 @@ import {
   type StructureParseOutcome,
 } from '../../src-main/core/dataset/validation-report';
 import { ElementFeatureTable } from '../../src-main/core/features';
+import { HAVE_SAMPLE as hasSample, SAMPLE_DIR as SAMPLE } from '../shared-data';
 
 const REPO = resolve(__dirname, '../..');
 const FIX = join(REPO, 'test/fixtures/dataset');
-const SAMPLE = resolve(REPO, '../shared/datasets/mt-cgcnn-sample');
-const hasSample = existsSync(join(SAMPLE, 'id_prop.csv'));
-if (!hasSample) console.warn(`skipping mt-cgcnn-sample validation: ${SAMPLE} not found (../shared is not mounted)`);
 
 describe('labelStatistics', () => {
   it('computes n, missing, min, max, mean, sample std, median and a 20-bin histogram', () => {

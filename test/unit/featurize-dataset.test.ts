@@ -6,14 +6,14 @@ import { featurizeDataset } from '../../src-main/core/featurize/featurize-datase
 import { buildCrystalGraph } from '../../src-main/core/graph/build-graph';
 import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph';
 import { readStructureFileSync } from '../../src-main/core/io';
+import { sampleCif } from '../fixtures/screen/helpers';
 
-const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'shared', 'datasets', 'mt-cgcnn-sample');
 let dir = '';
 
 describe('featurizeDataset', () => {
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'featurize-'));
-    for (const id of ['0', '1', '2', '3', '4', '5']) copyFileSync(path.join(SAMPLE, `${id}.cif`), path.join(dir, `${id}.cif`));
+    for (const id of ['0', '1', '2', '3', '4', '5']) copyFileSync(sampleCif(id), path.join(dir, `${id}.cif`));
     writeFileSync(path.join(dir, 'broken.cif'), 'data_x\n_cell_length_a 4\nloop_\n_atom_site_label\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -15,7 +15,7 @@ import {
   type GraphCacheEntry,
 } from '../../src-main/core/graph';
 import { readFileSync } from 'node:fs';
-import { MP_DIR, loadFixture, loadMpStructure } from './graph-helpers';
+import { loadFixture, loadMpStructure, mpCifPath } from './graph-helpers';
 import { parseStructures } from '../../src-main/core/io';
 
 function sampleGraphs(): CrystalGraph[] {
@@ -126,7 +126,7 @@ describe('GraphCache', () => {
     return new GraphCache(join(d, 'graphs'));
   };
   const ids = ['mp-10000', 'mp-1001', 'mp-10010', 'mp-1016882', 'mp-12782', 'mp-1221', 'mp-2'];
-  const entries: GraphCacheEntry[] = ids.map((id) => ({ id, content: readFileSync(join(MP_DIR, `${id}.cif`), 'utf8') }));
+  const entries: GraphCacheEntry[] = ids.map((id) => ({ id, content: readFileSync(mpCifPath(id), 'utf8') }));
   const build = (e: GraphCacheEntry): CrystalGraph => buildCrystalGraph(e.id, parseStructures(String(e.content), `${e.id}.cif`)[0].structure);
 
   it('featurizes once, then serves every chunk from disk', async () => {

@@ -6,6 +6,7 @@ import { buildCrystalGraph } from '../../src-main/core/graph/build-graph';
 import { DEFAULT_GRAPH_SETTINGS, type GraphSettings } from '../../src-main/core/graph/crystal-graph';
 import { PAIRS_MAX_ATOMS, findNeighbors, type NeighborMethod } from '../../src-main/core/graph/neighbors';
 import type { Structure } from '../../src-main/core/crystal/structure';
+import { HAVE_MP25K } from '../shared-data';
 import { compareAtom, loadFixture, loadMpStructure, readGolden, type GoldenRecord } from './graph-helpers';
 
 const DIST_TOL = 1e-4;
@@ -39,7 +40,33 @@ function checkCounts(rec: GoldenRecord, structure: Structure, method: NeighborMe
   return counts.join() === rec.count.join() ? [] : [`${rec.id} (${method}): counts [${counts}] vs golden [${rec.count}]`];
 }
 
-describe('golden neighbours: mp-cgcnn-25k crystals vs pymatgen', () => {
+describe('golden neighbours: the committed Materials Project crystals (test/fixtures/mp-small) vs pymatgen', () => {
+  const golden = readGolden('mp-small-golden.json.gz');
+
+  it('covers every committed crystal, with ties at the cut, one-atom cells and multi-image neighbours', () => {
+    const tags = (t: string): number => golden.crystals.filter((c) => c.tags.includes(t)).length;
+    expect(golden.crystals.length).toBeGreaterThanOrEqual(40);
+    expect(tags('ties')).toBeGreaterThanOrEqual(3);
+    expect(tags('multi-image')).toBeGreaterThanOrEqual(5);
+    expect(golden.crystals.filter((c) => c.n === 1).length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const method of ['auto', 'pairs', 'cells'] as const) {
+    it(`CGCNN graphs match (12 nearest within 8 A, method ${method})`, () => {
+      const errors: string[] = [];
+      for (const rec of golden.crystals) errors.push(...checkGraph(rec, loadMpStructure(rec.id), method, golden.meta.tieTol));
+      expect(errors.slice(0, 20)).toEqual([]);
+    });
+  }
+
+  it('neighbour counts within 8 A match for every atom', () => {
+    const errors: string[] = [];
+    for (const rec of golden.crystals) errors.push(...checkCounts(rec, loadMpStructure(rec.id), 'auto'));
+    expect(errors.slice(0, 20)).toEqual([]);
+  });
+});
+
+describe.skipIf(!HAVE_MP25K)('golden neighbours: mp-cgcnn-25k crystals vs pymatgen', () => {
   const golden = readGolden('mp-golden.json.gz');
   const structures = new Map<string, Structure>();
   const get = (id: string): Structure => {

@@ -2,20 +2,25 @@
  * Test helpers for the crystal-graph tests: loading MP CIFs through the application's own reader
  * (src-main/core/io, so the golden comparison covers parse + graph end to end) and reading the golden files.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Lattice } from '../../src-main/core/crystal/lattice';
 import { Structure } from '../../src-main/core/crystal/structure';
 import { readStructureFileSync } from '../../src-main/core/io';
+import { MP25K_DIR, MP_SMALL_DIR, REPO_ROOT } from '../shared-data';
 
-export const REPO_ROOT = join(__dirname, '..', '..');
-export const MP_DIR = join(REPO_ROOT, '..', 'shared', 'datasets', 'mp-cgcnn-25k');
 export const GOLDEN_DIR = join(REPO_ROOT, 'test', 'golden', 'neighbors');
 export const FIXTURE_DIR = join(REPO_ROOT, 'test', 'fixtures', 'graph');
 
+/** Path of a Materials Project CIF: the committed copy in test/fixtures/mp-small if there is one, else the 25k set's. */
+export function mpCifPath(id: string): string {
+  const small = join(MP_SMALL_DIR, `${id}.cif`);
+  return existsSync(small) ? small : join(MP25K_DIR, `${id}.cif`);
+}
+
 export function loadMpStructure(id: string): Structure {
-  const [first] = readStructureFileSync(join(MP_DIR, `${id}.cif`));
+  const [first] = readStructureFileSync(mpCifPath(id));
   return first.structure;
 }
 
@@ -54,7 +59,7 @@ export interface GoldenFile {
   readonly crystals: GoldenRecord[];
 }
 
-export function readGolden(file: 'mp-golden.json.gz' | 'fixtures-golden.json.gz'): GoldenFile {
+export function readGolden(file: 'mp-golden.json.gz' | 'fixtures-golden.json.gz' | 'mp-small-golden.json.gz'): GoldenFile {
   return JSON.parse(gunzipSync(readFileSync(join(GOLDEN_DIR, file))).toString('utf8')) as GoldenFile;
 }
 

@@ -14,11 +14,8 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type NamedStructure, StructureReadError, type StructureReadErrorCode, readStructureFileSync } from '../../src-main/core/io';
 import { elementSymbol } from '../../src-main/core/crystal/elements';
+import { CORPUS_DIR as CORPUS, HAVE_CORPUS } from '../shared-data';
 
-const REPO = path.resolve(__dirname, '../..');
-const CORPUS = path.resolve(REPO, '..', 'shared', 'cif-corpus');
-const HAVE_CORPUS = fs.existsSync(path.join(CORPUS, 'expected.json'));
-if (!HAVE_CORPUS) console.warn(`io-corpus: ${CORPUS} not found; corpus tests are skipped (CI has ../shared)`);
 
 type Site = [Record<string, number>, [number, number, number]];
 interface RefStructure {

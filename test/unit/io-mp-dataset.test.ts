@@ -6,10 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStructures } from '../../src-main/core/io';
+import { HAVE_MP25K as HAVE, MP25K_DIR as DATASET } from '../shared-data';
 
-const DATASET = path.resolve(__dirname, '../..', '..', 'shared', 'datasets', 'mp-cgcnn-25k');
-const HAVE = fs.existsSync(path.join(DATASET, 'extra_props.csv'));
-if (!HAVE) console.warn(`io-mp-dataset: ${DATASET} not found; these tests are skipped (CI has ../shared)`);
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

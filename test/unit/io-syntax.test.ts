@@ -292,6 +292,6 @@ describe('robustness', () => {
       }
     }
     expect(n).toBe(files.length * 150);
-    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(performance.now() - t0).toBeLessThan(100_000); // generous: catches a hang only (bench/ measures speed)
   });
 });

@@ -16,15 +16,16 @@ import { ParamStore } from '../../src-main/core/model/params';
 import { Predictor, type PredictionResult } from '../../src-main/core/model/predictor';
 import { createRng } from '../../src-main/core/metrics/split';
 import { syntheticElementTable, syntheticGraphs } from '../../src-main/core/train/synthetic';
+import { MP_SMALL_DIR } from '../shared-data';
 
-const SAMPLE = path.resolve(__dirname, '..', '..', '..', 'shared', 'datasets', 'mt-cgcnn-sample');
 const SHIPPED = path.resolve(__dirname, '..', '..', 'resources', 'models', 'mtcgcnn-e4-mp25k');
 
 function sampleGraphs(): CrystalGraph[] {
   const graphs: CrystalGraph[] = [];
-  const names = fs.readdirSync(SAMPLE).filter((n) => n.endsWith('.cif')).sort();
+  const names = fs.readdirSync(MP_SMALL_DIR).filter((n) => n.endsWith('.cif')).sort();
+  expect(names.length).toBeGreaterThan(30);
   for (const name of names) {
-    const f = featurizeFile({ path: path.join(SAMPLE, name), relPath: name } as never, DEFAULT_SETTINGS, {}, graphs);
+    const f = featurizeFile({ path: path.join(MP_SMALL_DIR, name), relPath: name } as never, DEFAULT_SETTINGS, {}, graphs);
     expect(f.entries.every((e) => e.error === undefined)).toBe(true);
   }
   return graphs;

@@ -14,25 +14,9 @@ import {
   renderScreeningReportHtml,
 } from '../../src-main/core/report';
 import { buildExperimentReport, buildRunReport, buildScreeningReport } from '../fixtures/report/fixtures';
+import { CHROMIUM, HAVE_POPPLER } from '../tools';
 
 const OUT = join(process.cwd(), 'test-results', 'report');
-
-function systemChromium(): string | null {
-  try {
-    return findChromium();
-  } catch {
-    return null;
-  }
-}
-
-function hasTool(name: string): boolean {
-  try {
-    execFileSync(name, ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('findChromium', () => {
   const none = () => false;
@@ -69,10 +53,8 @@ describe('findChromium', () => {
   });
 });
 
-const chromium = systemChromium();
-const poppler = hasTool('pdftotext') && hasTool('pdftoppm');
-if (!chromium) console.warn('report-pdf: no Chromium found (apt-get install chromium): PDF tests skipped');
-if (!poppler) console.warn('report-pdf: poppler-utils missing (apt-get install poppler-utils): PDF text checks skipped');
+const chromium = CHROMIUM;
+const poppler = HAVE_POPPLER;
 
 describe.skipIf(!chromium || !poppler)('printHtmlToPdf with the system Chromium', () => {
   mkdirSync(OUT, { recursive: true });

@@ -8,7 +8,7 @@ import { screenFolder } from '../../src-main/core/screen';
 import { crystalIds, featurizeChunk, type FeaturizeRequest, type FeaturizeResponse } from '../../src-main/core/featurize/featurize-chunk';
 import { WorkerFeaturizer, type TaskRunner } from '../../src-main/core/featurize/featurizer';
 import { decodeGraphs, encodeGraphs } from '../../src-main/core/graph/graph-codec';
-import { compositionModel, makeFixture, SAMPLE_DIR, tempDir, type FixtureInfo } from '../fixtures/screen/helpers';
+import { compositionModel, makeFixture, sampleCif, tempDir, type FixtureInfo } from '../fixtures/screen/helpers';
 
 let fx: FixtureInfo;
 let work: string;
@@ -25,7 +25,7 @@ const file = (rel: string): { path: string; relPath: string } => ({ path: path.j
 
 describe('graph codec', () => {
   it('moves a chunk of graphs between threads as one transferable buffer without changing them', () => {
-    const graphs = ['0', '3', '7'].map((id) => buildCrystalGraph(id, readStructureFileSync(path.join(SAMPLE_DIR, `${id}.cif`))[0].structure));
+    const graphs = ['0', '3', '7'].map((id) => buildCrystalGraph(id, readStructureFileSync(sampleCif(id))[0].structure));
     const enc = encodeGraphs(graphs);
     const back = structuredClone(enc, { transfer: [enc.buffer as ArrayBuffer] });
     expect(enc.byteLength).toBe(0); // transferred away

@@ -15,6 +15,7 @@ import { metalNonMetalMetrics, METAL_THRESHOLD_EV } from '../../core/metrics/cla
 import { workerScriptPath } from '../../core/parallel/worker-pool';
 import { trainModel, type EpochRecord, type TrainOptions, type TrainProgress, type TrainResult, type TrainingData } from '../../core/train';
 import { runTrainingInWorker } from '../../core/train/worker-client';
+import { checkpointFiles } from '../../core/train/checkpoint';
 import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { isFile, JsonFileError, readJson, timestampId } from '../fs-util';
@@ -315,7 +316,8 @@ export class TrainingService {
         await fsp.mkdir(modelDir, { recursive: true });
         saveTrainedModel(modelDir, result, data, graphs, { runId, dataset: settings.dataset, settings });
         for (let k = 0; k < Math.max(1, settings.members); k++) {
-          await fsp.rm(path.join(dir, settings.members > 1 ? `${CHECKPOINT_FILE}.m${k}` : CHECKPOINT_FILE), { force: true });
+          const file = path.join(dir, settings.members > 1 ? `${CHECKPOINT_FILE}.m${k}` : CHECKPOINT_FILE);
+          for (const f of checkpointFiles(file)) await fsp.rm(f, { force: true }); // both generations
         }
         const best = result.members[0];
         await this.chains.get(runId);

@@ -15,6 +15,7 @@ import type { MetricsJson } from '../metrics/summary';
 import type { ElementTableLike, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainingData } from '../train/types';
 import { writeFileAtomicSync } from '../fs/atomic-write';
 import { acquireLock, LockError } from '../fs/lock-file';
+import { checkpointFiles } from '../train/checkpoint';
 import {
   describeFingerprintDifference,
   fingerprintHash,
@@ -238,7 +239,7 @@ function removeStaleCheckpoints(dir: string, key: string, keep: string): void {
   }
   for (const n of names) {
     if (n.startsWith(`${key}-`) && n.endsWith('.ckpt') && path.join(cdir, n) !== keep && /^[0-9a-f]{16}\.ckpt$/.test(n.slice(key.length + 1))) {
-      fs.rmSync(path.join(cdir, n), { force: true });
+      for (const f of checkpointFiles(path.join(cdir, n))) fs.rmSync(f, { force: true });
     }
   }
 }
@@ -331,7 +332,7 @@ export async function runExperiment(
         finishedAt: new Date().toISOString(),
       };
       writeFileAtomicSync(jobFile(dir, job.key), JSON.stringify(record, null, 1));
-      fs.rmSync(ckpt, { force: true });
+      for (const f of checkpointFiles(ckpt)) fs.rmSync(f, { force: true }); // both generations
       records.set(job.key, record);
       const wallSeconds = (performance.now() - t0) / 1000;
       const cost = jobCost(job, n, epochs);

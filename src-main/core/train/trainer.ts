@@ -27,7 +27,7 @@ import { batchTargets, defaultEdgeBudget, planBatches } from './collate';
 import { LossWeighter, type LossWeightingState, maskCounts, maskedTaskMse } from './loss';
 import { Adam } from './optimizer';
 import { learningRateAt } from './schedule';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { checkpointFiles, loadCheckpointWithFallback, saveCheckpoint } from './checkpoint';
 import type {
   EpochRecord, ResolvedTrainOptions, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainedMember,
   TrainingData,
@@ -222,8 +222,12 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     let done = false;
     let stoppedEarly = false;
     try {
-      if (ckptFile && (options.resume ?? true) && fs.existsSync(ckptFile)) {
-        const ck = loadCheckpoint<CheckpointMeta>(ckptFile);
+      const resume = options.resume ?? true;
+      if (ckptFile && !resume) for (const f of checkpointFiles(ckptFile)) fs.rmSync(f, { force: true });
+      const loaded = ckptFile && resume ? loadCheckpointWithFallback<CheckpointMeta>(ckptFile) : null;
+      if (ckptFile && loaded) {
+        if (loaded.fallbackReason) log(`member ${k}: ${loaded.fallbackReason}; falling back to the previous checkpoint ${loaded.file}`);
+        const ck = loaded.checkpoint;
         const meta = ck.meta;
         if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`checkpoint ${ckptFile} has format ${meta.format}, expected ${CHECKPOINT_FORMAT}`);
         if (meta.fingerprint !== fingerprint) {
@@ -240,7 +244,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
         startEpoch = meta.epochsDone;
         done = meta.done;
         stoppedEarly = meta.stoppedEarly;
-        log(`member ${k}: resumed from ${ckptFile} after epoch ${startEpoch}`);
+        log(`member ${k}: resumed from ${loaded.file} after epoch ${startEpoch}`);
       }
       const variables = new Map<string, Variable>([...store.trainable, ...weighter.trainableVariables()]);
       const varList = [...variables.values()];
