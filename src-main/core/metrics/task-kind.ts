@@ -84,3 +84,80 @@ export function inferUnit(columnName: string): string {
   }
   return unit;
 }
+
+/** What a task predicts: a value in its unit, or the probability of the positive class of a 0/1 label. */
+export type TaskKind = 'regression' | 'classification';
+
+/** A property whose column names the app recognises, with what it knows about it. */
+interface KnownProperty {
+  readonly displayName: string;
+  /** The property cannot be negative (predictions are clamped at 0). */
+  readonly nonNegative: boolean;
+  readonly kind: TaskKind;
+  readonly matches: (name: string, unit: string) => boolean;
+}
+
+function firstTokens(name: string): string[] {
+  return tokens(name).map((s) => s.toLowerCase());
+}
+
+const KNOWN_PROPERTIES: readonly KnownProperty[] = [
+  { displayName: 'Band gap', nonNegative: true, kind: 'regression', matches: (n, u) => isBandGapTask(n, u) },
+  {
+    displayName: 'Formation energy', nonNegative: false, kind: 'regression',
+    matches: (n) => {
+      const t = firstTokens(n);
+      return t.includes('formation') || t[0] === 'e_form' || t[0] === 'eform' || (t[0] === 'e' && t[1] === 'form');
+    },
+  },
+  {
+    displayName: 'Fermi energy', nonNegative: false, kind: 'regression',
+    matches: (n) => {
+      const t = firstTokens(n);
+      return t[0] === 'efermi' || t[0] === 'fermi' || (t[0] === 'e' && t[1] === 'fermi');
+    },
+  },
+  {
+    displayName: 'Metal / non-metal', nonNegative: true, kind: 'classification',
+    matches: (n) => {
+      const t = firstTokens(n);
+      return t.join('_') === 'is_metal' || t[0] === 'ismetal' || t.join('_') === 'metal';
+    },
+  },
+];
+
+/**
+ * A readable name for a column the app does not know: unit suffix dropped, separators to spaces, first letter
+ * capitalised ("bulk_modulus_GPa" -> "Bulk modulus", "target_1" -> "Target 1").
+ */
+export function readableColumnName(columnName: string): string {
+  const t = tokens(columnName);
+  const unitTokens = inferUnit(columnName) === '' ? 0 : unitSuffixLength(t);
+  const kept = t.slice(0, Math.max(1, t.length - unitTokens));
+  const text = kept.join(' ');
+  return text.length === 0 ? columnName : text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** How many trailing tokens of a name spell its unit ("eV" 1, "eV_atom" 2, "per_atom_eV" 1, "g_cm3" 2). */
+function unitSuffixLength(t: readonly string[]): number {
+  const last = t[t.length - 1].toLowerCase();
+  const prev = t.length >= 2 ? t[t.length - 2].toLowerCase() : '';
+  if (last === 'atom' && prev === 'ev') return 2;
+  if (last === 'atom' && prev === 'per' && t.length >= 3 && t[t.length - 3].toLowerCase() === 'ev') return 3;
+  if (last === 'cm3' && prev === 'g') return 2;
+  return 1;
+}
+
+/** What the app knows about a column by default: display name, kind, whether it cannot be negative. */
+export interface TaskDefaults {
+  readonly displayName: string;
+  readonly kind: TaskKind;
+  readonly nonNegative: boolean;
+}
+
+export function taskDefaults(name: string, unit?: string): TaskDefaults {
+  const u = unit ?? inferUnit(name);
+  const known = KNOWN_PROPERTIES.find((p) => p.matches(name, u));
+  if (known) return { displayName: known.displayName, kind: known.kind, nonNegative: known.nonNegative };
+  return { displayName: readableColumnName(name), kind: 'regression', nonNegative: false };
+}

@@ -14,13 +14,57 @@
  * exactly CGCNN (softplus -> Linear(64->128) -> softplus -> Linear(128->1)).
  */
 
+import { type TaskKind, taskDefaults } from '../metrics/task-kind';
+
 export type SharingMode = 'hard' | 'soft';
 
+/** A 0/1 task made from a regression column: 1 where `column` < `below` (metal = band gap < 0.025 eV). */
+export interface DerivedLabel {
+  readonly column: string;
+  /** Threshold in the column's unit; label 1 strictly below it. */
+  readonly below: number;
+}
+
+/**
+ * One task of a model. Only name and unit are required (bundles written before task metadata existed have
+ * just these); resolveTask fills in the rest from the column name (task-kind.ts).
+ */
 export interface ModelTaskSpec {
   /** CSV column name. */
   readonly name: string;
-  /** Unit string ('' when unknown). */
+  /** Unit string ('' when unknown; '' for classification). */
   readonly unit: string;
+  /** 'regression' (default) or 'classification' (binary; the head outputs a logit, predictions are probabilities). */
+  readonly kind?: TaskKind;
+  /** Human name shown in the app, reports and readable CSV headers ("Band gap"). */
+  readonly displayName?: string;
+  /** The property cannot be negative: predictions are clamped at 0 (regression only). */
+  readonly nonNegative?: boolean;
+  /** Classification tasks derived from a regression column by a threshold (written in the model card). */
+  readonly derivedFrom?: DerivedLabel;
+}
+
+export type ResolvedTaskSpec = Required<Omit<ModelTaskSpec, 'derivedFrom'>> & Pick<ModelTaskSpec, 'derivedFrom'>;
+
+/** The task with its defaults filled in (known columns: display name, kind, non-negative; others: a readable name). */
+export function resolveTask(t: ModelTaskSpec): ResolvedTaskSpec {
+  const d = taskDefaults(t.name, t.unit);
+  const kind = t.kind ?? d.kind;
+  return {
+    name: t.name,
+    unit: kind === 'classification' ? '' : t.unit,
+    kind,
+    displayName: t.displayName ?? d.displayName,
+    nonNegative: kind === 'regression' ? t.nonNegative ?? d.nonNegative : false,
+    ...(t.derivedFrom ? { derivedFrom: t.derivedFrom } : {}),
+  };
+}
+
+/** The display name with the unit, for headers people read: "Band gap (eV)", "Metal / non-metal (probability)". */
+export function taskLabel(t: ModelTaskSpec): string {
+  const r = resolveTask(t);
+  if (r.kind === 'classification') return `${r.displayName} (probability)`;
+  return r.unit.trim() === '' ? r.displayName : `${r.displayName} (${r.unit})`;
 }
 
 export interface ModelConfig {
@@ -90,6 +134,9 @@ export function validateModelConfig(c: ModelConfig): void {
   for (const t of c.tasks) {
     if (typeof t.name !== 'string' || t.name.length === 0) throw new RangeError('model config: task without a name');
     if (names.has(t.name)) throw new RangeError(`model config: duplicate task ${t.name}`);
+    if (t.kind !== undefined && t.kind !== 'regression' && t.kind !== 'classification') {
+      throw new RangeError(`model config: task ${t.name} has unknown kind ${String(t.kind)}`);
+    }
     names.add(t.name);
   }
   if (!(c.bnEpsilon > 0)) throw new RangeError('model config: bnEpsilon must be > 0');

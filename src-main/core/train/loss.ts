@@ -1,6 +1,16 @@
 /**
- * Multi-task loss (MT-CGCNN eq. 6-7): per-task MSE on normalised targets over the LABELLED crystals of
- * the batch (missing labels, NaN, are masked out), combined with task weights:
+ * Multi-task loss (MT-CGCNN eq. 6-7): a per-task loss over the LABELLED crystals of the batch (missing labels,
+ * NaN, are masked out), combined with task weights.
+ *
+ * Per-task loss (maskedTaskLoss): regression tasks on normalised targets with the chosen regression loss,
+ *   mse    (z - y)^2                         the reference's
+ *   l1     |z - y|                           what is reported (MAE); gradient of constant size
+ *   huber  0.5 (z - y)^2 / d for |z - y| <= d, |z - y| - 0.5 d beyond (d = HUBER_DELTA in normalised units;
+ *          divided by d so that it is L1 with slope 1 for large errors and tends to MSE/2d near 0)
+ * and classification tasks (0/1 labels, the head outputs a logit z) with the logistic loss, binary cross-entropy
+ * with logits in its stable form max(z, 0) - z y + log(1 + exp(-|z|)).
+ *
+ * Weighting:
  *
  *   fixed        L = sum_t w_t L_t, user weights normalised to sum 1 (default equal: the reference's mean)
  *   uncertainty  L = sum_t [ 0.5 exp(-s_t) L_t + 0.5 s_t ],  s_t = log sigma_t^2 learned
@@ -34,6 +44,45 @@ export interface LossWeightingState {
 export function maskedTaskMse(pred: Tensor2D, target: Tensor2D, mask: Tensor2D, invCounts: Tensor1D): Tensor1D {
   const se = tf.mul(tf.square(tf.sub(pred, target)), mask);
   return tf.mul(tf.sum(se, 0), invCounts) as Tensor1D;
+}
+
+/** Loss of the regression tasks. */
+export type RegressionLoss = 'mse' | 'l1' | 'huber';
+export const REGRESSION_LOSSES: readonly RegressionLoss[] = ['mse', 'l1', 'huber'];
+
+/** Huber transition in normalised units (1 standard deviation of the training targets). */
+export const HUBER_DELTA = 1;
+
+/** Element-wise regression loss, [B, T]. */
+function regressionLoss(kind: RegressionLoss, pred: Tensor2D, target: Tensor2D): Tensor2D {
+  const d = tf.sub(pred, target);
+  if (kind === 'mse') return tf.square(d) as Tensor2D;
+  const a = tf.abs(d);
+  if (kind === 'l1') return a as Tensor2D;
+  const q = tf.minimum(a, HUBER_DELTA);
+  // 0.5 q^2 + d (a - q), divided by d.
+  return tf.div(tf.add(tf.mul(tf.square(q), 0.5), tf.mul(tf.sub(a, q), HUBER_DELTA)), HUBER_DELTA) as Tensor2D;
+}
+
+/** Element-wise binary cross-entropy with logits, [B, T] (stable form). */
+function logisticLoss(logit: Tensor2D, label: Tensor2D): Tensor2D {
+  return tf.add(tf.sub(tf.relu(logit), tf.mul(logit, label)), tf.log1p(tf.exp(tf.neg(tf.abs(logit))))) as Tensor2D;
+}
+
+/**
+ * Per-task masked loss, [T]: `regression` for the tasks whose `isClassification` flag is 0, the logistic loss for
+ * those where it is 1 ([T] of 0/1, or undefined when there is no classification task). Tasks without labels in the
+ * batch give 0.
+ */
+export function maskedTaskLoss(
+  kind: RegressionLoss, pred: Tensor2D, target: Tensor2D, mask: Tensor2D, invCounts: Tensor1D, isClassification?: Tensor1D,
+): Tensor1D {
+  let el = regressionLoss(kind, pred, target);
+  if (isClassification) {
+    const c = tf.reshape(isClassification, [1, -1]);
+    el = tf.add(tf.mul(el, tf.sub(1, c)), tf.mul(logisticLoss(pred, target), c)) as Tensor2D;
+  }
+  return tf.mul(tf.sum(tf.mul(el, mask), 0), invCounts) as Tensor1D;
 }
 
 /** 1/count per task and presence (count > 0) flags, from a [B, T] mask. */

@@ -17,14 +17,16 @@ import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core
 import { currentBackend, initBackend } from '../compute/backend';
 import { createRng, shuffleInPlace, splitIndices } from '../metrics/split';
 import { TargetNormalizer, type TargetNormalizerJson } from '../metrics/normalizer';
-import { evaluatePredictions, type MetricsJson } from '../metrics/summary';
-import { DEFAULT_MODEL_CONFIG, type ModelConfig, makeModelConfig } from '../model/config';
+import { chooseDecisionThresholds, evaluatePredictions, type MetricsJson } from '../metrics/summary';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig, makeModelConfig, resolveTask } from '../model/config';
+import { IDENTITY_NORMALIZER, taskOutput } from '../model/task-output';
+import { checkTransferCompatible, isConvParam, isTrunkParam, transferRecords, transferredNormalizers } from './transfer';
 import { ParamStore, type TensorRecord } from '../model/params';
 import { BatchBuilder, BondBasis, batchToTensors, checkElementsCovered, disposeBatchTensors } from '../model/batch';
 import { FoldedNetwork, applyBnUpdates, forwardTrain, headForward, softSharingPenalty } from '../model/network';
 import { predictNormalized, resolvePath } from '../model/inference';
 import { batchTargets, defaultEdgeBudget, planBatches } from './collate';
-import { LossWeighter, type LossWeightingState, maskCounts, maskedTaskMse } from './loss';
+import { LossWeighter, type LossWeightingState, REGRESSION_LOSSES, maskCounts, maskedTaskLoss } from './loss';
 import { Adam } from './optimizer';
 import { learningRateAt } from './schedule';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
@@ -88,18 +90,50 @@ export function resolveTrainOptions(o: TrainOptions, fused: boolean): ResolvedTr
   if (!Number.isInteger(members) || members < 1) throw new RangeError('members must be an integer >= 1');
   const patience = o.patience ?? null;
   if (patience !== null && !(Number.isInteger(patience) && patience >= 1)) throw new RangeError('patience must be >= 1');
+  const loss = o.loss ?? 'mse';
+  if (!REGRESSION_LOSSES.includes(loss)) throw new RangeError(`loss must be one of ${REGRESSION_LOSSES.join(', ')}, got ${String(loss)}`);
+  if (o.warmupEpochs !== undefined && !(o.warmupEpochs >= 0 && o.warmupEpochs < epochs)) {
+    throw new RangeError(`warmupEpochs must be >= 0 and below the number of epochs (${epochs})`);
+  }
+  let lrSchedule = o.lrSchedule ?? { kind: 'cosine', warmupEpochs: 1, minFactor: 0.01 };
+  if (o.warmupEpochs !== undefined) {
+    if (lrSchedule.kind !== 'cosine') throw new RangeError('warmupEpochs needs the cosine learning-rate schedule');
+    lrSchedule = { ...lrSchedule, warmupEpochs: o.warmupEpochs };
+  }
+  const factor = o.transfer?.trunkLrFactor ?? 1;
+  if (!(factor > 0 && factor <= 1)) throw new RangeError(`trunkLrFactor must be in (0, 1], got ${factor}`);
   return {
     epochs,
     learningRate: lr,
     weightDecay: o.weightDecay ?? 0,
-    lrSchedule: o.lrSchedule ?? { kind: 'cosine', warmupEpochs: 1, minFactor: 0.01 },
+    lrSchedule,
     batchSize,
     edgeBudget: o.edgeBudget ?? defaultEdgeBudget(fused ? 'fused' : 'reference'),
     patience,
     seed: o.seed ?? 0,
     members,
     lossWeighting: o.lossWeighting ?? { kind: 'fixed' },
+    loss,
+    transfer: o.transfer ? { from: o.transfer.source.name, freezeConvs: o.transfer.freezeConvs ?? false, trunkLrFactor: factor } : null,
   };
+}
+
+/**
+ * What identifies a run for its checkpoint. Settings added after checkpoints existed (loss, transfer, task metadata)
+ * enter only when they differ from what earlier runs did, so a checkpoint of an older run still resumes.
+ */
+function runFingerprint(config: ModelConfig, opts: ResolvedTrainOptions, n: number, path: string, split: { train: Int32Array; val: Int32Array }): string {
+  const { loss, transfer, ...rest } = opts;
+  const tasks = config.tasks.map((t) => ({
+    name: t.name, unit: t.unit,
+    ...(t.kind === 'classification' ? { kind: t.kind, derivedFrom: t.derivedFrom } : {}),
+  }));
+  return fnv1a(
+    JSON.stringify({
+      config: { ...config, tasks }, opts: { ...rest, members: undefined, ...(loss !== 'mse' ? { loss } : {}), ...(transfer ? { transfer } : {}) },
+      n, path, split: [Array.from(split.train), Array.from(split.val)],
+    }),
+  );
 }
 
 function validateData(data: TrainingData): void {
@@ -117,7 +151,11 @@ function validateData(data: TrainingData): void {
   }
 }
 
-function maeOriginal(pred: Float32Array, idx: ArrayLike<number>, targets: readonly ArrayLike<number>[], norms: TargetNormalizer[]): (number | null)[] {
+/**
+ * Per task, the mean absolute error of the predictions in the task's terms (original units; for a classification
+ * task, of the probability against the 0/1 label): the validation score the best epoch is chosen by.
+ */
+function maeOriginal(pred: Float32Array, idx: ArrayLike<number>, targets: readonly ArrayLike<number>[], outputs: readonly ((z: number) => number)[]): (number | null)[] {
   const T = targets.length;
   return targets.map((col, t) => {
     let s = 0;
@@ -125,7 +163,7 @@ function maeOriginal(pred: Float32Array, idx: ArrayLike<number>, targets: readon
     for (let k = 0; k < idx.length; k++) {
       const y = col[idx[k]];
       if (!Number.isFinite(y)) continue;
-      s += Math.abs(norms[t].denormalize(pred[k * T + t]) - y);
+      s += Math.abs(outputs[t](pred[k * T + t]) - y);
       c++;
     }
     return c > 0 ? s / c : null;
@@ -173,7 +211,22 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     for (const i of part) if (!(i >= 0 && i < n)) throw new RangeError(`split index ${i} out of range`);
   }
   if (split.train.length === 0) throw new RangeError('the training split is empty');
-  const normalizers = data.targets.map((col) => TargetNormalizer.fit(col, split.train));
+  const resolvedTasks = data.tasks.map((t) => resolveTask(t));
+  const transfer = options.transfer;
+  const carried = transfer ? transferredNormalizers(transfer.source, resolvedTasks) : [];
+  const normalizers = data.targets.map((col, t) => {
+    if (resolvedTasks[t].kind === 'classification') return TargetNormalizer.fromJSON(IDENTITY_NORMALIZER);
+    const c = carried[t];
+    return c ? TargetNormalizer.fromJSON(c) : TargetNormalizer.fit(col, split.train);
+  });
+  resolvedTasks.forEach((task, t) => {
+    if (task.kind !== 'classification') return;
+    for (const i of split.train) {
+      const y = data.targets[t][i];
+      if (!Number.isNaN(y) && y !== 0 && y !== 1) throw new RangeError(`classification task ${task.name}: label ${y} of crystal ${data.graphs[i].id} is not 0 or 1`);
+    }
+  });
+  const outputs = resolvedTasks.map((task, t) => taskOutput(task, normalizers[t].toJSON()));
   const normTargets = data.targets.map((col, t) => Float64Array.from(col, (y) => normalizers[t].normalize(y)));
 
   const basis = BondBasis.fromSettings(data.graphSettings);
@@ -188,12 +241,14 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     ...(options.model ?? {}),
     atomFeatureDim: D,
     bondFeatureDim: basis.dimension,
-    tasks: data.tasks.map((t) => ({ name: t.name, unit: t.unit })),
+    tasks: resolvedTasks,
   });
+  if (transfer) checkTransferCompatible(transfer.source, data.graphSettings, matrix, D, config);
+  const classFlags = resolvedTasks.some((t) => t.kind === 'classification')
+    ? Float32Array.from(resolvedTasks, (t) => (t.kind === 'classification' ? 1 : 0))
+    : undefined;
   const table = tf.tensor2d(matrix, [rows, D]);
-  const fingerprint = fnv1a(
-    JSON.stringify({ config, opts: { ...opts, members: undefined }, n, path, split: [Array.from(split.train), Array.from(split.val)] }),
-  );
+  const fingerprint = runFingerprint(config, opts, n, path, split);
   log(`training ${T} task(s) on ${split.train.length} crystals (val ${split.val.length}, test ${split.test.length}); ` +
     `backend ${backend.description}; path ${path}; edge budget ${opts.edgeBudget}`);
 
@@ -211,6 +266,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     const seed = opts.seed + 1000 * k;
     const ckptFile = options.checkpointPath ? (opts.members > 1 ? `${options.checkpointPath}.m${k}` : options.checkpointPath) : undefined;
     const store = ParamStore.init(config, seed);
+    if (transfer) store.assignRecords(transferRecords(transfer.source, config, k));
     const weighter = new LossWeighter(opts.lossWeighting, T);
     const adam = new Adam({ weightDecay: opts.weightDecay });
     let history: EpochRecord[] = [];
@@ -242,7 +298,12 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
         stoppedEarly = meta.stoppedEarly;
         log(`member ${k}: resumed from ${ckptFile} after epoch ${startEpoch}`);
       }
-      const variables = new Map<string, Variable>([...store.trainable, ...weighter.trainableVariables()]);
+      const frozen = (name: string): boolean => (opts.transfer?.freezeConvs ?? false) && isConvParam(name);
+      const variables = new Map<string, Variable>([
+        ...[...store.trainable].filter(([name]) => !frozen(name)), ...weighter.trainableVariables(),
+      ]);
+      const trunkFactor = opts.transfer?.trunkLrFactor ?? 1;
+      const lrFactor = (name: string): number => (trunkFactor !== 1 && isTrunkParam(name) && !name.startsWith('loss.') ? trunkFactor : 1);
       const varList = [...variables.values()];
       const builder = new BatchBuilder(basis, data.graphSettings.maxNeighbors);
       const gradnorm = weighter.kind === 'gradnorm';
@@ -272,6 +333,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
           const mask = tf.tensor2d(tg.mask, [B, T]);
           const invCounts = tf.tensor1d(mc.inv);
           const present = tf.tensor1d(mc.present);
+          const isClass = classFlags ? tf.tensor1d(classFlags) : undefined;
           let perTask: Tensor1D | undefined;
           let fwdStats: ReturnType<typeof forwardTrain>['stats'] = [];
           let shared: Tensor2D[] | undefined;
@@ -280,7 +342,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
               const fwd = forwardTrain(config, store, table, bt, fused, gradnorm);
               fwdStats = fwd.stats;
               shared = fwd.shared;
-              perTask = tf.keep(maskedTaskMse(fwd.pred, target, mask, invCounts));
+              perTask = tf.keep(maskedTaskLoss(opts.loss, fwd.pred, target, mask, invCounts, isClass));
               const penalty = softSharingPenalty(config, store);
               return tf.add(weighter.total(perTask, present), penalty) as tf.Scalar;
             }, varList);
@@ -304,7 +366,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
                   : 0,
               );
             }
-            adam.apply(variables, named, lr, (name) => name.startsWith('loss.'));
+            adam.apply(variables, named, lr, (name) => name.startsWith('loss.'), lrFactor);
             applyBnUpdates(store, fwdStats, config.bnMomentum);
             fwdStats = [];
             if (gradNorms) weighter.gradNormUpdate(taskLoss, gradNorms, mc.present);
@@ -336,6 +398,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
             mask.dispose();
             invCounts.dispose();
             present.dispose();
+            isClass?.dispose();
           }
           crystals += B;
           stepsDoneTotal++;
@@ -362,7 +425,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
           const folded = FoldedNetwork.fromStore(config, store, table);
           try {
             const pred = predictNormalized(folded, data.graphs, split.val, basis, { path });
-            valMae = maeOriginal(pred, split.val, data.targets, normalizers);
+            valMae = maeOriginal(pred, split.val, data.targets, outputs);
           } finally {
             folded.dispose();
           }
@@ -436,15 +499,15 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
   }
 
   // Evaluation of the best parameters (ensemble mean) on validation and test.
-  const evalSplit = (idx: Int32Array): { metrics: MetricsJson | null; preds: Float64Array[] } => {
-    if (idx.length === 0) return { metrics: null, preds: data.tasks.map(() => new Float64Array(0)) };
+  const evalSplit = (idx: Int32Array, thresholds: Record<string, number>): { metrics: MetricsJson | null; preds: Float64Array[]; yTrue: Float64Array[] } => {
+    if (idx.length === 0) return { metrics: null, preds: data.tasks.map(() => new Float64Array(0)), yTrue: [] };
     const sum = data.tasks.map(() => new Float64Array(idx.length));
     for (const m of members) {
       const store = ParamStore.fromRecords(config, m.params);
       const folded = FoldedNetwork.fromStore(config, store, table);
       try {
         const p = predictNormalized(folded, data.graphs, idx, basis, { path });
-        for (let k = 0; k < idx.length; k++) for (let t = 0; t < T; t++) sum[t][k] += normalizers[t].denormalize(p[k * T + t]);
+        for (let k = 0; k < idx.length; k++) for (let t = 0; t < T; t++) sum[t][k] += outputs[t](p[k * T + t]);
       } finally {
         folded.dispose();
         store.dispose();
@@ -452,13 +515,17 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     }
     const preds = sum.map((col) => col.map((x) => x / members.length));
     const yTrue = data.targets.map((col) => Float64Array.from(idx, (i) => col[i]));
-    return { metrics: evaluatePredictions(data.tasks, yTrue, preds), preds };
+    return { metrics: evaluatePredictions(config.tasks, yTrue, preds, { decisionThresholds: thresholds }), preds, yTrue };
   };
   let test: ReturnType<typeof evalSplit>;
   let val: ReturnType<typeof evalSplit>;
+  let decisionThresholds: Record<string, number> = {};
   try {
-    val = evalSplit(split.val);
-    test = evalSplit(split.test);
+    // Validation first with the default cuts, then the decision thresholds chosen on it, then the test split at them.
+    const val0 = evalSplit(split.val, {});
+    if (split.val.length > 0) decisionThresholds = chooseDecisionThresholds(config.tasks, val0.yTrue, val0.preds);
+    val = split.val.length > 0 ? { ...val0, metrics: evaluatePredictions(config.tasks, val0.yTrue, val0.preds, { decisionThresholds }) } : val0;
+    test = evalSplit(split.test, decisionThresholds);
   } finally {
     table.dispose();
   }
@@ -470,6 +537,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     split,
     members,
     testMetrics: test.metrics,
+    decisionThresholds,
     testPredictions: test.preds,
     validationMetrics: val.metrics,
     backend,
