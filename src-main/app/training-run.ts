@@ -10,6 +10,7 @@ import type { CrystalGraph } from '../core/graph/crystal-graph';
 import { saveBundle, type ModelDomain, type ModelJson } from '../core/model/bundle';
 import type { TrainingData, TrainResult } from '../core/train';
 import { writeFileAtomic } from '../core/train/checkpoint';
+import { TEST_PREDICTIONS_FILE, testPredictionsRecord } from '../core/models/test-predictions';
 
 export const RUN_RECORD_FILE = 'training-run.json';
 
@@ -72,6 +73,10 @@ export function saveTrainedModel(
     extra,
   };
   writeFileAtomic(path.join(dir, RUN_RECORD_FILE), JSON.stringify(record));
+  const compact = testPredictionsRecord(
+    { seed: result.split.seed, test: test.length }, record.test.ids, data.tasks, result.testPredictions, 'training', result.finishedAt,
+  );
+  writeFileAtomic(path.join(dir, TEST_PREDICTIONS_FILE), JSON.stringify(compact));
   // A finished run needs no checkpoint; removing it makes a re-run start fresh instead of resuming.
   fs.rmSync(path.join(dir, 'checkpoint.bin'), { force: true });
   return { model, record };

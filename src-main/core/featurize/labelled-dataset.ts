@@ -9,7 +9,7 @@ import { encodeGraphs } from '../graph/graph-codec';
 import type { ReadOptions } from '../io';
 import { featurizeDataset, type FeaturizeError } from './featurize-dataset';
 import { METAL_THRESHOLD_EV } from '../metrics/classification';
-import { type ModelTaskSpec, resolveTask } from '../model/config';
+import { type ModelTaskSpec, PROBABILITY_UNIT, resolveTask } from '../model/config';
 
 export interface LabelledDataset {
   readonly scan: DatasetScan;
@@ -109,7 +109,7 @@ export function buildTrainingTasks(scan: DatasetScan, labels: readonly Float64Ar
   }
   const tasks: ModelTaskSpec[] = columns.map((c) => {
     const t = scan.tasks[c];
-    if (classified.has(c)) return { name: t.name, unit: '', kind: 'classification' as const };
+    if (classified.has(c)) return { name: t.name, unit: PROBABILITY_UNIT, kind: 'classification' as const };
     return { name: t.name, unit: t.unit, ...(nonNegative.has(c) ? { nonNegative: true } : {}) };
   });
   const targets = columns.map((c) => labels[c]);
@@ -118,7 +118,7 @@ export function buildTrainingTasks(scan: DatasetScan, labels: readonly Float64Ar
       throw new Error(`derived task ${d.name} has the name of a column; choose another name`);
     }
     const from = scan.tasks[d.column];
-    tasks.push({ name: d.name, unit: '', kind: 'classification', derivedFrom: { column: from.name, below: d.below } });
+    tasks.push({ name: d.name, unit: PROBABILITY_UNIT, kind: 'classification', derivedFrom: { column: from.name, below: d.below } });
     targets.push(Float64Array.from(labels[d.column], (v) => (Number.isNaN(v) ? NaN : v < d.below ? 1 : 0)));
   }
   return { tasks: tasks.map((t) => resolveTask(t)), targets };

@@ -99,7 +99,7 @@ export function evaluatePredictions(
       const c = binaryMetrics(yTrue[k], yPred[k], decision ?? DEFAULT_PROBABILITY_THRESHOLD);
       out[task.name] = {
         kind: 'classification', n: c.confusion.tp + c.confusion.fp + c.confusion.tn + c.confusion.fn,
-        mae: null, rmse: null, r2: null, spearman: null, unit: '',
+        mae: null, rmse: null, r2: null, spearman: null, unit: task.unit,
         roc_auc: finiteOrNull(c.rocAuc), decision_threshold: c.threshold, accuracy: finiteOrNull(c.accuracy),
         f1: finiteOrNull(c.f1), confusion: c.confusion,
       };

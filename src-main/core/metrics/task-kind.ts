@@ -88,42 +88,22 @@ export function inferUnit(columnName: string): string {
 /** What a task predicts: a value in its unit, or the probability of the positive class of a 0/1 label. */
 export type TaskKind = 'regression' | 'classification';
 
-/** A property whose column names the app recognises, with what it knows about it. */
-interface KnownProperty {
-  readonly displayName: string;
-  /** The property cannot be negative (predictions are clamped at 0). */
-  readonly nonNegative: boolean;
-  readonly kind: TaskKind;
-  readonly matches: (name: string, unit: string) => boolean;
-}
-
-function firstTokens(name: string): string[] {
-  return tokens(name).map((s) => s.toLowerCase());
-}
-
-const KNOWN_PROPERTIES: readonly KnownProperty[] = [
-  { displayName: 'Band gap', nonNegative: true, kind: 'regression', matches: (n, u) => isBandGapTask(n, u) },
-  {
-    displayName: 'Formation energy', nonNegative: false, kind: 'regression',
-    matches: (n) => {
-      const t = firstTokens(n);
-      return t.includes('formation') || t[0] === 'e_form' || t[0] === 'eform' || (t[0] === 'e' && t[1] === 'form');
-    },
-  },
-  {
-    displayName: 'Fermi energy', nonNegative: false, kind: 'regression',
-    matches: (n) => {
-      const t = firstTokens(n);
-      return t[0] === 'efermi' || t[0] === 'fermi' || (t[0] === 'e' && t[1] === 'fermi');
-    },
-  },
-  {
-    displayName: 'Metal / non-metal', nonNegative: true, kind: 'classification',
-    matches: (n) => {
-      const t = firstTokens(n);
-      return t.join('_') === 'is_metal' || t[0] === 'ismetal' || t.join('_') === 'metal';
-    },
-  },
+/**
+ * The properties whose column names the app recognises (Materials Project names and common variants): display
+ * name, kind, and whether the property cannot be negative (predictions are then clamped at 0). First match wins.
+ */
+const KNOWN_PROPERTIES: readonly { re: RegExp; displayName: string; kind: TaskKind; nonNegative: boolean }[] = [
+  { re: /^(e_?)?formation[\s_.-]*energy|^e_?form|^delta[\s_.-]*h/i, displayName: 'Formation energy', kind: 'regression', nonNegative: false },
+  { re: /^is[\s_.-]*metal$|^metal$/i, displayName: 'Metal / non-metal', kind: 'classification', nonNegative: false },
+  { re: /band[\s_.-]*gap|^gap\b|^e_?g(\b|_)/i, displayName: 'Band gap', kind: 'regression', nonNegative: true },
+  { re: /^e(nergy)?[\s_.-]*above[\s_.-]*hull|^e_?hull/i, displayName: 'Energy above hull', kind: 'regression', nonNegative: true },
+  { re: /^e_?fermi|fermi[\s_.-]*energy/i, displayName: 'Fermi energy', kind: 'regression', nonNegative: false },
+  { re: /bulk[\s_.-]*modulus|^k_?vrh/i, displayName: 'Bulk modulus', kind: 'regression', nonNegative: false },
+  { re: /shear[\s_.-]*modulus|^g_?vrh/i, displayName: 'Shear modulus', kind: 'regression', nonNegative: false },
+  { re: /poisson/i, displayName: 'Poisson ratio', kind: 'regression', nonNegative: false },
+  { re: /^volume/i, displayName: 'Volume', kind: 'regression', nonNegative: true },
+  { re: /^density/i, displayName: 'Density', kind: 'regression', nonNegative: true },
+  { re: /magnet|magmom/i, displayName: 'Magnetic moment', kind: 'regression', nonNegative: false },
 ];
 
 /**
@@ -156,8 +136,11 @@ export interface TaskDefaults {
 }
 
 export function taskDefaults(name: string, unit?: string): TaskDefaults {
-  const u = unit ?? inferUnit(name);
-  const known = KNOWN_PROPERTIES.find((p) => p.matches(name, u));
-  if (known) return { displayName: known.displayName, kind: known.kind, nonNegative: known.nonNegative };
+  const known = KNOWN_PROPERTIES.find((p) => p.re.test(name.trim()));
+  if (known) {
+    // A band gap in another unit than eV (meV) is still a band gap; only the metal threshold needs eV.
+    return { displayName: known.displayName, kind: known.kind, nonNegative: known.nonNegative };
+  }
+  void unit;
   return { displayName: readableColumnName(name), kind: 'regression', nonNegative: false };
 }

@@ -32,7 +32,7 @@ export interface DerivedLabel {
 export interface ModelTaskSpec {
   /** CSV column name. */
   readonly name: string;
-  /** Unit string ('' when unknown; '' for classification). */
+  /** Unit string ('' when unknown; 'probability' for classification). */
   readonly unit: string;
   /** 'regression' (default) or 'classification' (binary; the head outputs a logit, predictions are probabilities). */
   readonly kind?: TaskKind;
@@ -44,6 +44,9 @@ export interface ModelTaskSpec {
   readonly derivedFrom?: DerivedLabel;
 }
 
+/** The "unit" of a classification task's predictions (so CSV headers read "is_metal (probability)"). */
+export const PROBABILITY_UNIT = 'probability';
+
 export type ResolvedTaskSpec = Required<Omit<ModelTaskSpec, 'derivedFrom'>> & Pick<ModelTaskSpec, 'derivedFrom'>;
 
 /** The task with its defaults filled in (known columns: display name, kind, non-negative; others: a readable name). */
@@ -52,7 +55,7 @@ export function resolveTask(t: ModelTaskSpec): ResolvedTaskSpec {
   const kind = t.kind ?? d.kind;
   return {
     name: t.name,
-    unit: kind === 'classification' ? '' : t.unit,
+    unit: kind === 'classification' ? PROBABILITY_UNIT : t.unit,
     kind,
     displayName: t.displayName ?? d.displayName,
     nonNegative: kind === 'regression' ? t.nonNegative ?? d.nonNegative : false,
@@ -63,7 +66,6 @@ export function resolveTask(t: ModelTaskSpec): ResolvedTaskSpec {
 /** The display name with the unit, for headers people read: "Band gap (eV)", "Metal / non-metal (probability)". */
 export function taskLabel(t: ModelTaskSpec): string {
   const r = resolveTask(t);
-  if (r.kind === 'classification') return `${r.displayName} (probability)`;
   return r.unit.trim() === '' ? r.displayName : `${r.displayName} (${r.unit})`;
 }
 
