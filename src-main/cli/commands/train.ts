@@ -5,7 +5,9 @@ import { formatSeconds } from '../progress';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
 import { ElementFeatureTable } from '../../core/features';
 import { loadLabelledDataset, resolveTaskColumns } from '../../core/featurize/labelled-dataset';
-import { DEFAULT_MODEL_CONFIG } from '../../core/model/config';
+import {
+  PATIENCE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS as D, TRAIN_FRACTION_LIMITS, TRAIN_LIMITS as L, WEIGHTING_MODES,
+} from '../../core/train/settings';
 import { trainModel, type TrainOptions, type TrainProgress } from '../../core/train';
 import type { LossWeightingSpec } from '../../core/train/loss';
 import { saveTrainedModel } from '../../app/training-run';
@@ -21,21 +23,21 @@ export const trainCommand: Command = {
     tasks: { type: 'string', valueName: 'COL1,COL2', description: 'id_prop.csv columns to learn (one = CGCNN baseline, several = MT-CGCNN)', default: 'all columns' },
     out: { type: 'string', valueName: 'MODEL_DIR', description: 'folder for the model bundle (required)' },
     weights: { type: 'string', valueName: 'W1,W2', description: 'fixed loss weights per task (MT-CGCNN eq. 6-7)', default: 'all 1' },
-    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty (Kendall et al. 2018) | gradnorm (Chen et al. 2018)', default: 'fixed' },
-    sharing: { type: 'string', valueName: 'MODE', description: 'hard (shared trunk, per-task heads) | soft (one tower per task, L2 tie)', default: 'hard' },
-    'soft-strength': { type: 'string', valueName: 'X', description: 'soft sharing L2 penalty strength', default: String(DEFAULT_MODEL_CONFIG.softSharingStrength) },
-    epochs: { type: 'string', valueName: 'N', description: 'training epochs', default: '30' },
-    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: '0.003' },
-    'weight-decay': { type: 'string', valueName: 'X', description: 'decoupled weight decay', default: '0' },
-    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch (also capped by an edge budget)', default: '128' },
+    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty (Kendall et al. 2018) | gradnorm (Chen et al. 2018)', default: D.weighting },
+    sharing: { type: 'string', valueName: 'MODE', description: 'hard (shared trunk, per-task heads) | soft (one tower per task, L2 tie)', default: D.sharing },
+    'soft-strength': { type: 'string', valueName: 'X', description: 'soft sharing L2 penalty strength', default: String(D.softSharingStrength) },
+    epochs: { type: 'string', valueName: 'N', description: 'training epochs', default: String(D.epochs) },
+    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: String(D.learningRate) },
+    'weight-decay': { type: 'string', valueName: 'X', description: 'decoupled weight decay', default: String(D.weightDecay) },
+    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch (also capped by an edge budget)', default: String(D.batchSize) },
     patience: { type: 'string', valueName: 'N', description: 'early stopping after N epochs without a better validation average MAE', default: 'off' },
-    'train-fraction': { type: 'string', valueName: 'F', description: 'fraction of ALL crystals used for training (<= 0.6; validation and test stay fixed)', default: '0.6' },
-    seed: { type: 'string', valueName: 'S', description: 'split, initialisation and shuffle seed', default: '0' },
-    ensemble: { type: 'string', valueName: 'K', description: 'train K members; predictions give mean and standard deviation', default: '1' },
-    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: String(DEFAULT_MODEL_CONFIG.convDim) },
-    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: String(DEFAULT_MODEL_CONFIG.numConv) },
-    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: String(DEFAULT_MODEL_CONFIG.hiddenDim) },
-    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head (n_hp)', default: String(DEFAULT_MODEL_CONFIG.headHidden) },
+    'train-fraction': { type: 'string', valueName: 'F', description: `fraction of ALL crystals used for training (<= ${TRAIN_FRACTION_LIMITS.max}; validation and test stay fixed)`, default: String(D.trainRatio) },
+    seed: { type: 'string', valueName: 'S', description: 'split, initialisation and shuffle seed', default: String(D.seed) },
+    ensemble: { type: 'string', valueName: 'K', description: 'train K members; predictions give mean and standard deviation', default: String(D.members) },
+    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: String(D.convDim) },
+    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: String(D.numConv) },
+    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: String(D.hiddenDim) },
+    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head (n_hp)', default: String(D.headHidden) },
     'atom-init': { type: 'string', valueName: 'FILE', description: "element features in CGCNN's atom_init.json format", default: 'built-in 92-dim table' },
     'no-resume': { type: 'boolean', description: 'start over even if MODEL_DIR holds a checkpoint of an interrupted run' },
     quiet: { type: 'boolean', description: 'no per-epoch lines' },
@@ -131,26 +133,28 @@ function progressLine(p: TrainProgress): string {
   return `${p.members > 1 ? `member ${p.member + 1}/${p.members} ` : ''}epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch}: loss ${losses}; ${p.crystalsPerSecond.toFixed(0)} crystals/s; elapsed ${formatSeconds(p.elapsedSeconds)}, ETA ${formatSeconds(p.etaSeconds)}`;
 }
 
+/** Defaults and ranges are the training settings' (core/train/settings.ts), as in the desktop app. */
 export function trainOptionsFromArgs(args: ParsedArgs): TrainOptions {
-  const weighting = choiceOption(args, 'weighting', ['fixed', 'uncertainty', 'gradnorm'] as const, 'fixed');
+  const weighting = choiceOption(args, 'weighting', WEIGHTING_MODES, D.weighting);
   const patience = stringOption(args, 'patience');
+  const seed = numberOption(args, 'seed', D.seed, L.seed);
   return {
-    epochs: numberOption(args, 'epochs', 30, { min: 1, max: 100_000, integer: true }),
-    learningRate: numberOption(args, 'learning-rate', 0.003, { min: 1e-7, max: 1 }),
-    weightDecay: numberOption(args, 'weight-decay', 0, { min: 0, max: 1 }),
-    batchSize: numberOption(args, 'batch-size', 128, { min: 1, max: 4096, integer: true }),
-    ...(patience !== undefined && patience !== 'off' ? { patience: numberOption(args, 'patience', 0, { min: 1, integer: true }) } : {}),
-    seed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 1, integer: true }),
-    split: { seed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 1, integer: true }), trainFraction: numberOption(args, 'train-fraction', 0.6, { min: 0.01, max: 0.6 }) },
-    members: numberOption(args, 'ensemble', 1, { min: 1, max: 50, integer: true }),
+    epochs: numberOption(args, 'epochs', D.epochs, L.epochs),
+    learningRate: numberOption(args, 'learning-rate', D.learningRate, L.learningRate),
+    weightDecay: numberOption(args, 'weight-decay', D.weightDecay, L.weightDecay),
+    batchSize: numberOption(args, 'batch-size', D.batchSize, L.batchSize),
+    ...(patience !== undefined && patience !== 'off' ? { patience: numberOption(args, 'patience', 0, PATIENCE_LIMITS) } : {}),
+    seed,
+    split: { seed, trainFraction: numberOption(args, 'train-fraction', D.trainRatio, TRAIN_FRACTION_LIMITS) },
+    members: numberOption(args, 'ensemble', D.members, L.members),
     lossWeighting: { kind: weighting } as LossWeightingSpec,
     model: {
-      sharing: choiceOption(args, 'sharing', ['hard', 'soft'] as const, 'hard'),
-      softSharingStrength: numberOption(args, 'soft-strength', DEFAULT_MODEL_CONFIG.softSharingStrength, { min: 0 }),
-      convDim: numberOption(args, 'atom-fea', DEFAULT_MODEL_CONFIG.convDim, { min: 1, max: 1024, integer: true }),
-      numConv: numberOption(args, 'conv', DEFAULT_MODEL_CONFIG.numConv, { min: 1, max: 12, integer: true }),
-      hiddenDim: numberOption(args, 'hidden', DEFAULT_MODEL_CONFIG.hiddenDim, { min: 1, max: 4096, integer: true }),
-      headHidden: numberOption(args, 'head-layers', DEFAULT_MODEL_CONFIG.headHidden, { min: 0, max: 8, integer: true }),
+      sharing: choiceOption(args, 'sharing', SHARING_MODES, D.sharing),
+      softSharingStrength: numberOption(args, 'soft-strength', D.softSharingStrength, L.softSharingStrength),
+      convDim: numberOption(args, 'atom-fea', D.convDim, L.convDim),
+      numConv: numberOption(args, 'conv', D.numConv, L.numConv),
+      hiddenDim: numberOption(args, 'hidden', D.hiddenDim, L.hiddenDim),
+      headHidden: numberOption(args, 'head-layers', D.headHidden, L.headHidden),
     },
   };
 }

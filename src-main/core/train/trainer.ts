@@ -32,6 +32,9 @@ import { batchTargets, defaultEdgeBudget, planBatches } from './collate';
 import { LossWeighter, type LossWeightingState, maskCounts, maskedTaskMse } from './loss';
 import { Adam } from './optimizer';
 import { learningRateAt } from './schedule';
+import {
+  DEFAULT_LR_SCHEDULE, PATIENCE_LIMITS, type SettingLimit, TRAIN_DEFAULTS, TRAIN_LIMITS, limitViolation,
+} from './settings';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import type {
   EpochRecord, ResolvedTrainOptions, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainedMember,
@@ -82,28 +85,28 @@ function fnv1a(s: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** Checks a numeric option against its range in settings.ts (RangeError naming the option). */
+function checked(what: string, value: number, limit: SettingLimit): number {
+  const why = limitViolation(value, what, limit);
+  if (why) throw new RangeError(why);
+  return value;
+}
+
+/** Options with every default filled in from settings.ts, each checked against its range there. */
 export function resolveTrainOptions(o: TrainOptions, fused: boolean): ResolvedTrainOptions {
-  const epochs = o.epochs ?? 30;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError('epochs must be an integer >= 1');
-  const lr = o.learningRate ?? 0.003;
-  if (!(lr > 0)) throw new RangeError('learningRate must be > 0');
-  const batchSize = o.batchSize ?? 128;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be an integer >= 1');
-  const members = o.members ?? 1;
-  if (!Number.isInteger(members) || members < 1) throw new RangeError('members must be an integer >= 1');
-  const patience = o.patience ?? null;
-  if (patience !== null && !(Number.isInteger(patience) && patience >= 1)) throw new RangeError('patience must be >= 1');
+  const d = TRAIN_DEFAULTS;
+  const patience = o.patience ?? d.patience;
   return {
-    epochs,
-    learningRate: lr,
-    weightDecay: o.weightDecay ?? 0,
-    lrSchedule: o.lrSchedule ?? { kind: 'cosine', warmupEpochs: 1, minFactor: 0.01 },
-    batchSize,
+    epochs: checked('epochs', o.epochs ?? d.epochs, TRAIN_LIMITS.epochs),
+    learningRate: checked('learningRate', o.learningRate ?? d.learningRate, TRAIN_LIMITS.learningRate),
+    weightDecay: checked('weightDecay', o.weightDecay ?? d.weightDecay, TRAIN_LIMITS.weightDecay),
+    lrSchedule: o.lrSchedule ?? { ...DEFAULT_LR_SCHEDULE },
+    batchSize: checked('batchSize', o.batchSize ?? d.batchSize, TRAIN_LIMITS.batchSize),
     edgeBudget: o.edgeBudget ?? defaultEdgeBudget(fused ? 'fused' : 'reference'),
-    patience,
-    seed: o.seed ?? 0,
-    members,
-    lossWeighting: o.lossWeighting ?? { kind: 'fixed' },
+    patience: patience === null ? null : checked('patience', patience, PATIENCE_LIMITS),
+    seed: o.seed ?? d.seed,
+    members: checked('members', o.members ?? d.members, TRAIN_LIMITS.members),
+    lossWeighting: o.lossWeighting ?? { kind: d.weighting },
   };
 }
 
