@@ -35,7 +35,7 @@ import {
   type Trainer,
 } from '../../core/experiment';
 import { graphCacheDir } from '../../core/studio-home';
-import { APP_VERSION } from '../../app/version';
+import { APP_VERSION } from '../../services/version';
 
 const PRESET_NAMES = Object.keys(PRESETS) as (keyof typeof PRESETS & string)[];
 

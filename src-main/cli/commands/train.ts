@@ -10,7 +10,7 @@ import {
 } from '../../core/train/settings';
 import { trainModel, type TrainOptions, type TrainProgress } from '../../core/train';
 import type { LossWeightingSpec } from '../../core/train/loss';
-import { saveTrainedModel } from '../../app/training-run';
+import { saveTrainedModel } from '../../services/training-run';
 import { graphCacheDir } from '../../core/studio-home';
 import { formatMetricsTable } from '../metrics-table';
 
