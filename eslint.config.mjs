@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     // The ML core, the app handlers, the IPC layer and the CLI run in plain Node (tests, CLI, workers).
-    files: ['src-main/core/**', 'src-main/app/**', 'src-main/ipc/**', 'src-main/cli/**', 'test/**', 'bench/**', 'scripts/**'],
+    files: ['src-main/core/**', 'src-main/services/**', 'src-main/app/**', 'src-main/ipc/**', 'src-main/cli/**', 'test/**', 'bench/**', 'scripts/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/electron and src-preload may import electron.' }] }],
     },
@@ -39,6 +39,42 @@ export default tseslint.config(
             {
               group: ['**/app', '**/app/**', '**/ipc', '**/ipc/**', '**/cli', '**/cli/**', '**/electron', '**/electron/**', '**/src-renderer/**', '**/src-preload/**'],
               message: 'src-main/core must not import from app, ipc, cli or electron: move the code into core or inject it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Services are shared by both shells (the desktop app's handlers and the CLI): core below them, neither shell
+    // above them. The CLI uses core and services, never the desktop app's modules.
+    files: ['src-main/services/**', 'src-main/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src-main/electron and src-preload may import electron.' }],
+          patterns: [
+            {
+              group: ['**/app', '**/app/**', '**/electron', '**/electron/**', '**/src-renderer/**', '**/src-preload/**'],
+              message: 'services and the CLI must not import the desktop app (src-main/app) or Electron: move shared code into src-main/services.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/services/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src-main/electron and src-preload may import electron.' }],
+          patterns: [
+            {
+              group: ['**/app', '**/app/**', '**/cli', '**/cli/**', '**/electron', '**/electron/**', '**/src-renderer/**', '**/src-preload/**'],
+              message: 'src-main/services sits below both shells: no imports from app, cli or electron.',
             },
           ],
         },
@@ -70,7 +106,8 @@ export default tseslint.config(
   },
   {
     // Shared with the renderer: no Node or Electron, and from outside src-main/ipc only types (import type) of
-    // modules without Node imports (the renderer's typecheck, tsconfig.web.json, fails on anything else).
+    // modules without Node imports (the renderer's typecheck, tsconfig.web.json, fails on anything else), plus the
+    // values of the training settings' home (core/train/settings.ts, which imports nothing).
     files: ['src-main/ipc/contract.ts'],
     rules: {
       'no-restricted-imports': 'off',
@@ -79,7 +116,11 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'electron'], message: 'contract.ts is shared with the renderer: no Node or Electron.' },
-            { group: ['../*'], allowTypeImports: true, message: 'contract.ts may only `import type` from outside src-main/ipc.' },
+            {
+              regex: '^\\.\\./(?!core/train/settings$)',
+              allowTypeImports: true,
+              message: 'contract.ts may only `import type` from outside src-main/ipc (values: only core/train/settings).',
+            },
           ],
         },
       ],
@@ -91,6 +132,7 @@ export default tseslint.config(
       'src-main/core/dataset/validation-types.ts',
       'src-main/core/dataset/id-prop.ts',
       'src-main/core/train/epoch-record.ts',
+      'src-main/core/train/settings.ts',
       'src-main/core/models/format-bytes.ts',
     ],
     rules: {

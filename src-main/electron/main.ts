@@ -5,7 +5,7 @@ import path from 'node:path';
 import { app, BrowserWindow, dialog, shell, webContents } from 'electron';
 import { createHandlers } from '../app/handlers';
 import { createDispatcher } from '../ipc/dispatcher';
-import { describeBackend } from '../app/backend-summary';
+import { describeBackend } from '../services/backend-summary';
 import { startSection, type StartSection } from '../app/start-section';
 import { guardWebContents, hardenSession, secureWebPreferences } from './security';
 import { registerElectronHandlers, webContentsSink } from './ipc-electron';

@@ -23,7 +23,7 @@ import { build } from 'vite';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
 import { CHROMIUM_ARGS as PDF_CHROMIUM_ARGS, printHtmlToPdf } from '../../src-main/core/report/pdf';
 import { createHandlers } from '../../src-main/app/handlers';
-import { describeBackend } from '../../src-main/app/backend-summary';
+import { describeBackend } from '../../src-main/services/backend-summary';
 import { JobManager } from '../../src-main/app/jobs';
 import { startSection } from '../../src-main/app/start-section';
 import { EVENT_CHANNELS, type EventChannel, type EventContract } from '../../src-main/ipc/contract';

@@ -9,8 +9,8 @@ import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph'
 import { trainModel } from '../../src-main/core/train/trainer';
 import type { TrainingData } from '../../src-main/core/train/types';
 import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../../src-main/core/train/synthetic';
-import { saveTrainedModel } from '../../src-main/app/training-run';
-import { loadCatalogueScreeningModel, loadScreeningModel } from '../../src-main/app/screening-model';
+import { saveTrainedModel } from '../../src-main/services/training-run';
+import { loadCatalogueScreeningModel, loadScreeningModel } from '../../src-main/services/screening-model';
 import { formatBytes, listModels, readModelCard, resolveModel, type CatalogueOptions } from '../../src-main/core/models';
 import { runCommand, type Command } from '../../src-main/cli/command';
 import { modelsCommand } from '../../src-main/cli/commands/models';

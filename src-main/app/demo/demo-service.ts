@@ -18,10 +18,10 @@ import type { DemoInfo, DemoModel, DemoReport, DemoResults, DemoScreeningState, 
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, writeFileAtomic, writeJsonAtomic } from '../fs-util';
 import type { JobManager } from '../jobs';
-import { demoDir } from '../paths';
+import { demoDir } from '../../services/paths';
 import type { PrintToPdf } from '../reports/report-service';
-import { loadScreeningModel } from '../screening-model';
-import { buildScreeningReport } from '../screening-report';
+import { loadScreeningModel } from '../../services/screening-model';
+import { buildScreeningReport } from '../../services/screening-report';
 import { FEATURIZE_WORKER_ENV } from '../screening/screening-service';
 import { screenJobUpdate } from '../screening/screen-job-progress';
 import { demoResourcesDir, readDemoIndex, type DemoIndex } from './demo-index';

@@ -13,9 +13,9 @@ import type { EventSink } from '../../ipc/dispatcher';
 import { UserFacingError } from '../../ipc/dispatcher';
 import type { ProjectDataset, ProjectInfo, ProjectReport, ProjectRun, ProjectScreening, RecentProject } from '../../ipc/contract';
 import { expandPath, isDirectory, isFile, JsonFileError, processAlive, readJson, slugify, writeJsonAtomic } from '../fs-util';
-import { projectsDir } from '../paths';
+import { projectsDir } from '../../services/paths';
 import { SESSION_ID, type ProcessOwner } from '../session';
-import { APP_VERSION } from '../version';
+import { APP_VERSION } from '../../services/version';
 import {
   MANIFEST_VERSION,
   ManifestError,

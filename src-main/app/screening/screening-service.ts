@@ -15,7 +15,7 @@ import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, timestampId, writeFileAtomic, writeJsonAtomic } from '../fs-util';
 import type { JobManager } from '../jobs';
 import { findCatalogueModel } from '../models/model-catalogue';
-import { loadScreeningModel } from '../screening-model';
+import { loadScreeningModel } from '../../services/screening-model';
 import { screenJobUpdate } from './screen-job-progress';
 import { currentOwner } from '../session';
 import { MANIFEST_VERSION, parseScreeningManifest, projectPaths, SCREENING_FORMAT, type ScreeningManifestBase } from '../projects/manifests';

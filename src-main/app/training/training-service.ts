@@ -22,7 +22,7 @@ import type { JobManager } from '../jobs';
 import { graphCacheDir } from '../../core/studio-home';
 import { countedProgress } from '../progress';
 import { currentOwner } from '../session';
-import { readTrainingRun, saveTrainedModel } from '../training-run';
+import { readTrainingRun, saveTrainedModel } from '../../services/training-run';
 import type { DatasetService } from '../datasets/dataset-service';
 import { MANIFEST_VERSION, parseRunManifest, projectPaths, resolveDatasetPaths, RUN_FORMAT, type RunManifestBase } from '../projects/manifests';
 import type { ProjectSession } from '../projects/project-session';

@@ -5,13 +5,16 @@ import { formatSeconds } from '../progress';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
 import { ElementFeatureTable } from '../../core/features';
 import { buildTrainingTasks, loadLabelledDataset } from '../../core/featurize/labelled-dataset';
-import { DEFAULT_MODEL_CONFIG, taskLabel } from '../../core/model/config';
+import { taskLabel } from '../../core/model/config';
 import { loadBundle } from '../../core/model/bundle';
+import {
+  LOSS_KINDS, PATIENCE_LIMITS, RECIPE_DEFAULTS as R, RECIPE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS as D, TRAIN_FRACTION_LIMITS, TRAIN_LIMITS as L, WEIGHTING_MODES,
+} from '../../core/train/settings';
 import { trainModel, type TrainOptions, type TrainProgress } from '../../core/train';
-import { REGRESSION_LOSSES, type LossWeightingSpec } from '../../core/train/loss';
+import type { LossWeightingSpec } from '../../core/train/loss';
 import { TRUNK_FIELDS, transferSourceFromBundle, transferredArchitecture, type TransferOptions } from '../../core/train/transfer';
 import { modelOptionSpec, resolveModelArgument } from '../model-option';
-import { saveTrainedModel } from '../../app/training-run';
+import { saveTrainedModel } from '../../services/training-run';
 import { graphCacheDir } from '../../core/studio-home';
 import { formatMetricsTable } from '../metrics-table';
 
@@ -24,29 +27,29 @@ export const trainCommand: Command = {
     tasks: { type: 'string', valueName: 'COL1,COL2', description: 'id_prop.csv columns to learn (one = CGCNN baseline, several = MT-CGCNN)', default: 'all columns' },
     out: { type: 'string', valueName: 'MODEL_DIR', description: 'folder for the model bundle (required)' },
     weights: { type: 'string', valueName: 'W1,W2', description: 'fixed loss weights per task (MT-CGCNN eq. 6-7)', default: 'all 1' },
-    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty (Kendall et al. 2018) | gradnorm (Chen et al. 2018)', default: 'fixed' },
-    sharing: { type: 'string', valueName: 'MODE', description: 'hard (shared trunk, per-task heads) | soft (one tower per task, L2 tie)', default: 'hard' },
-    'soft-strength': { type: 'string', valueName: 'X', description: 'soft sharing L2 penalty strength', default: String(DEFAULT_MODEL_CONFIG.softSharingStrength) },
-    epochs: { type: 'string', valueName: 'N', description: 'training epochs', default: '30' },
-    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: '0.003' },
-    'weight-decay': { type: 'string', valueName: 'X', description: 'decoupled weight decay', default: '0' },
-    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch (also capped by an edge budget)', default: '128' },
+    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty (Kendall et al. 2018) | gradnorm (Chen et al. 2018)', default: D.weighting },
+    sharing: { type: 'string', valueName: 'MODE', description: 'hard (shared trunk, per-task heads) | soft (one tower per task, L2 tie)', default: D.sharing },
+    'soft-strength': { type: 'string', valueName: 'X', description: 'soft sharing L2 penalty strength', default: String(D.softSharingStrength) },
+    epochs: { type: 'string', valueName: 'N', description: 'training epochs', default: String(D.epochs) },
+    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: String(D.learningRate) },
+    'weight-decay': { type: 'string', valueName: 'X', description: 'decoupled weight decay', default: String(D.weightDecay) },
+    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch (also capped by an edge budget)', default: String(D.batchSize) },
     patience: { type: 'string', valueName: 'N', description: 'early stopping after N epochs without a better validation average MAE', default: 'off' },
-    'train-fraction': { type: 'string', valueName: 'F', description: 'fraction of ALL crystals used for training (<= 0.6; validation and test stay fixed)', default: '0.6' },
-    seed: { type: 'string', valueName: 'S', description: 'split, initialisation and shuffle seed', default: '0' },
-    ensemble: { type: 'string', valueName: 'K', description: 'train K members; predictions give mean and standard deviation', default: '1' },
-    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: String(DEFAULT_MODEL_CONFIG.convDim) },
-    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: String(DEFAULT_MODEL_CONFIG.numConv) },
-    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: String(DEFAULT_MODEL_CONFIG.hiddenDim) },
-    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head (n_hp)', default: String(DEFAULT_MODEL_CONFIG.headHidden) },
-    'atom-init': { type: 'string', valueName: 'FILE', description: "element features in CGCNN's atom_init.json format", default: 'built-in 92-dim table (with --from: the model\'s)' },
-    loss: { type: 'string', valueName: 'KIND', description: `loss of the regression tasks on scaled targets: ${REGRESSION_LOSSES.join(' | ')} (classification tasks always use the logistic loss)`, default: 'mse' },
-    'warmup-epochs': { type: 'string', valueName: 'N', description: 'linear learning-rate warm-up epochs before the cosine decay', default: '1' },
+    'train-fraction': { type: 'string', valueName: 'F', description: `fraction of ALL crystals used for training (<= ${TRAIN_FRACTION_LIMITS.max}; validation and test stay fixed)`, default: String(D.trainRatio) },
+    seed: { type: 'string', valueName: 'S', description: 'split, initialisation and shuffle seed', default: String(D.seed) },
+    ensemble: { type: 'string', valueName: 'K', description: 'train K members; predictions give mean and standard deviation', default: String(D.members) },
+    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: String(D.convDim) },
+    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: String(D.numConv) },
+    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: String(D.hiddenDim) },
+    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head (n_hp)', default: String(D.headHidden) },
+    'atom-init': { type: 'string', valueName: 'FILE', description: "element features in CGCNN's atom_init.json format", default: "built-in 92-dim table (with --from: the model's)" },
+    loss: { type: 'string', valueName: 'KIND', description: `loss of the regression tasks on scaled targets: ${LOSS_KINDS.join(' | ')} (classification tasks always use the logistic loss)`, default: R.loss },
+    'warmup-epochs': { type: 'string', valueName: 'N', description: 'linear learning-rate warm-up epochs before the cosine decay', default: String(R.warmupEpochs) },
     classify: { type: 'string', valueName: 'SPEC,...', description: 'classification tasks: COL (a 0/1 column) or NAME=COL<X (1 where COL < X), e.g. is_metal=band_gap_eV<0.025' },
     'non-negative': { type: 'string', valueName: 'COL1,COL2', description: 'columns that cannot be negative: predictions clamped at 0', default: 'band gaps' },
     from: { ...modelOptionSpec('start from this trained model (fine-tuning): a model folder'), default: 'random initialisation' },
     'freeze-convs': { type: 'boolean', description: 'with --from: keep the embedding and convolution weights fixed' },
-    'trunk-lr-factor': { type: 'string', valueName: 'X', description: 'with --from: learning rate of the shared trunk = X times --learning-rate (0 < X <= 1)', default: '1' },
+    'trunk-lr-factor': { type: 'string', valueName: 'X', description: `with --from: learning rate of the shared trunk = X times --learning-rate (${RECIPE_LIMITS.trunkLrFactor.min} to ${RECIPE_LIMITS.trunkLrFactor.max})`, default: String(R.trunkLrFactor) },
     'no-resume': { type: 'boolean', description: 'start over even if MODEL_DIR holds a checkpoint of an interrupted run' },
     quiet: { type: 'boolean', description: 'no per-epoch lines' },
   },
@@ -182,35 +185,37 @@ function transferFromArgs(args: ParsedArgs, io: Parameters<Command['run']>[1]): 
   if (stringOption(args, 'sharing') === 'soft') throw new UsageError('--from fine-tunes a hard-sharing model; leave out --sharing soft');
   const resolved = resolveModelArgument(from, io);
   const source = transferSourceFromBundle(loadBundle(resolved.dir), resolved.name);
-  return { source, freezeConvs, trunkLrFactor: numberOption(args, 'trunk-lr-factor', 1, { min: 1e-6, max: 1 }) };
+  return { source, freezeConvs, trunkLrFactor: numberOption(args, 'trunk-lr-factor', R.trunkLrFactor, RECIPE_LIMITS.trunkLrFactor) };
 }
 
 /** Architecture options that --from fixes (the model's own) and the flag that sets each. */
 const TRUNK_FLAGS: Partial<Record<(typeof TRUNK_FIELDS)[number], string>> = { convDim: 'atom-fea', numConv: 'conv', hiddenDim: 'hidden', headHidden: 'head-layers' };
 
+/** Defaults and ranges are the training settings' (core/train/settings.ts), as in the desktop app. */
 export function trainOptionsFromArgs(args: ParsedArgs): TrainOptions {
-  const weighting = choiceOption(args, 'weighting', ['fixed', 'uncertainty', 'gradnorm'] as const, 'fixed');
+  const weighting = choiceOption(args, 'weighting', WEIGHTING_MODES, D.weighting);
   const patience = stringOption(args, 'patience');
+  const seed = numberOption(args, 'seed', D.seed, L.seed);
   const warmup = stringOption(args, 'warmup-epochs');
   return {
-    loss: choiceOption(args, 'loss', REGRESSION_LOSSES, 'mse'),
-    ...(warmup !== undefined ? { warmupEpochs: numberOption(args, 'warmup-epochs', 1, { min: 0, max: 100_000 }) } : {}),
-    epochs: numberOption(args, 'epochs', 30, { min: 1, max: 100_000, integer: true }),
-    learningRate: numberOption(args, 'learning-rate', 0.003, { min: 1e-7, max: 1 }),
-    weightDecay: numberOption(args, 'weight-decay', 0, { min: 0, max: 1 }),
-    batchSize: numberOption(args, 'batch-size', 128, { min: 1, max: 4096, integer: true }),
-    ...(patience !== undefined && patience !== 'off' ? { patience: numberOption(args, 'patience', 0, { min: 1, integer: true }) } : {}),
-    seed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 1, integer: true }),
-    split: { seed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 1, integer: true }), trainFraction: numberOption(args, 'train-fraction', 0.6, { min: 0.001, max: 0.6 }) },
-    members: numberOption(args, 'ensemble', 1, { min: 1, max: 50, integer: true }),
+    loss: choiceOption(args, 'loss', LOSS_KINDS, R.loss),
+    ...(warmup !== undefined ? { warmupEpochs: numberOption(args, 'warmup-epochs', R.warmupEpochs, RECIPE_LIMITS.warmupEpochs) } : {}),
+    epochs: numberOption(args, 'epochs', D.epochs, L.epochs),
+    learningRate: numberOption(args, 'learning-rate', D.learningRate, L.learningRate),
+    weightDecay: numberOption(args, 'weight-decay', D.weightDecay, L.weightDecay),
+    batchSize: numberOption(args, 'batch-size', D.batchSize, L.batchSize),
+    ...(patience !== undefined && patience !== 'off' ? { patience: numberOption(args, 'patience', 0, PATIENCE_LIMITS) } : {}),
+    seed,
+    split: { seed, trainFraction: numberOption(args, 'train-fraction', D.trainRatio, TRAIN_FRACTION_LIMITS) },
+    members: numberOption(args, 'ensemble', D.members, L.members),
     lossWeighting: { kind: weighting } as LossWeightingSpec,
     model: {
-      sharing: choiceOption(args, 'sharing', ['hard', 'soft'] as const, 'hard'),
-      softSharingStrength: numberOption(args, 'soft-strength', DEFAULT_MODEL_CONFIG.softSharingStrength, { min: 0 }),
-      convDim: numberOption(args, 'atom-fea', DEFAULT_MODEL_CONFIG.convDim, { min: 1, max: 1024, integer: true }),
-      numConv: numberOption(args, 'conv', DEFAULT_MODEL_CONFIG.numConv, { min: 1, max: 12, integer: true }),
-      hiddenDim: numberOption(args, 'hidden', DEFAULT_MODEL_CONFIG.hiddenDim, { min: 1, max: 4096, integer: true }),
-      headHidden: numberOption(args, 'head-layers', DEFAULT_MODEL_CONFIG.headHidden, { min: 0, max: 8, integer: true }),
+      sharing: choiceOption(args, 'sharing', SHARING_MODES, D.sharing),
+      softSharingStrength: numberOption(args, 'soft-strength', D.softSharingStrength, L.softSharingStrength),
+      convDim: numberOption(args, 'atom-fea', D.convDim, L.convDim),
+      numConv: numberOption(args, 'conv', D.numConv, L.numConv),
+      hiddenDim: numberOption(args, 'hidden', D.hiddenDim, L.hiddenDim),
+      headHidden: numberOption(args, 'head-layers', D.headHidden, L.headHidden),
     },
   };
 }

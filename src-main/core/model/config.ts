@@ -12,11 +12,13 @@
  * With the defaults this is the MT-CGCNN reference (hard parameter sharing, n_hp = 1): each task owns
  * Linear(64->128) -> softplus -> Linear(128->1) after the shared convolutional trunk; for one task it is
  * exactly CGCNN (softplus -> Linear(64->128) -> softplus -> Linear(128->1)).
+ * The widths, depths and sharing defaults are the training settings' (train/settings.ts, their one home).
  */
+import { type SharingModeName, TRAIN_DEFAULTS } from '../train/settings';
 
 import { type TaskKind, taskDefaults } from '../metrics/task-kind';
 
-export type SharingMode = 'hard' | 'soft';
+export type SharingMode = SharingModeName;
 
 /** A 0/1 task made from a regression column: 1 where `column` < `below` (metal = band gap < 0.025 eV). */
 export interface DerivedLabel {
@@ -98,13 +100,13 @@ export interface ModelConfig {
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'tasks'> = Object.freeze({
   atomFeatureDim: 92,
   bondFeatureDim: 41,
-  convDim: 64,
-  numConv: 3,
-  hiddenDim: 128,
+  convDim: TRAIN_DEFAULTS.convDim,
+  numConv: TRAIN_DEFAULTS.numConv,
+  hiddenDim: TRAIN_DEFAULTS.hiddenDim,
   sharedHidden: 0,
-  headHidden: 1,
-  sharing: 'hard' as SharingMode,
-  softSharingStrength: 1e-3,
+  headHidden: TRAIN_DEFAULTS.headHidden,
+  sharing: TRAIN_DEFAULTS.sharing,
+  softSharingStrength: TRAIN_DEFAULTS.softSharingStrength,
   bnEpsilon: 1e-5,
   bnMomentum: 0.1,
 });

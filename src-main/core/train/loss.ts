@@ -21,9 +21,14 @@
  *                Ltilde_t = L_t / L_t(first step); w -= lr * sign(G_t - target_t) * ||dL_t/dh||, then
  *                renormalised to sum 1. The shared layer is the pooled crystal representation h (the
  *                trunk's output; cheaper than the last shared weight matrix, a common GradNorm variant).
+ *
+ * Everything about task weighting lives here: the trainer asks LossWeighter for the total loss inside the tape,
+ * for GradNorm's per-task gradient norms (taskGradientNorms, before the parameter update) and hands them back
+ * after the update (afterStep).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Scalar, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import type { LossKindName } from './settings';
 
 export type LossWeightingSpec =
   | { kind: 'fixed'; weights?: readonly number[] }
@@ -46,15 +51,15 @@ export function maskedTaskMse(pred: Tensor2D, target: Tensor2D, mask: Tensor2D, 
   return tf.mul(tf.sum(se, 0), invCounts) as Tensor1D;
 }
 
-/** Loss of the regression tasks. */
-export type RegressionLoss = 'mse' | 'l1' | 'huber';
-export const REGRESSION_LOSSES: readonly RegressionLoss[] = ['mse', 'l1', 'huber'];
+/** Loss of the regression tasks (the names and the default live with the training settings). */
+export type { LossKindName as RegressionLoss } from './settings';
+export { LOSS_KINDS as REGRESSION_LOSSES } from './settings';
 
 /** Huber transition in normalised units (1 standard deviation of the training targets). */
 export const HUBER_DELTA = 1;
 
 /** Element-wise regression loss, [B, T]. */
-function regressionLoss(kind: RegressionLoss, pred: Tensor2D, target: Tensor2D): Tensor2D {
+function regressionLoss(kind: LossKindName, pred: Tensor2D, target: Tensor2D): Tensor2D {
   const d = tf.sub(pred, target);
   if (kind === 'mse') return tf.square(d) as Tensor2D;
   const a = tf.abs(d);
@@ -75,7 +80,7 @@ function logisticLoss(logit: Tensor2D, label: Tensor2D): Tensor2D {
  * batch give 0.
  */
 export function maskedTaskLoss(
-  kind: RegressionLoss, pred: Tensor2D, target: Tensor2D, mask: Tensor2D, invCounts: Tensor1D, isClassification?: Tensor1D,
+  kind: LossKindName, pred: Tensor2D, target: Tensor2D, mask: Tensor2D, invCounts: Tensor1D, isClassification?: Tensor1D,
 ): Tensor1D {
   let el = regressionLoss(kind, pred, target);
   if (isClassification) {
@@ -146,6 +151,48 @@ export class LossWeighter {
       return Array.from(this.logVar.dataSync(), (s) => 0.5 * Math.exp(-s));
     }
     return this.weights.slice();
+  }
+
+  /** True when the weighting needs the shared representation h of every step (GradNorm). */
+  get needsSharedRepresentation(): boolean {
+    return this.kind === 'gradnorm';
+  }
+
+  /**
+   * GradNorm's measurement for one step, taken before the parameter update: ||dL_t/dh_t|| for every task, where
+   * L_t is the task's unweighted masked MSE and h_t [B, width] the shared representation feeding its head
+   * (`head(h, t)` -> [B, 1] normalised prediction). Tasks without labels in the batch give 0.
+   * `target`, `mask` [B, T]; `counts` from maskCounts.
+   */
+  taskGradientNorms(
+    shared: readonly Tensor2D[],
+    head: (h: Tensor2D, task: number) => Tensor2D,
+    target: Tensor2D,
+    mask: Tensor2D,
+    counts: { inv: Float32Array; present: Float32Array },
+  ): number[] {
+    const [B] = target.shape;
+    return Array.from({ length: this.numTasks }, (_, t) =>
+      counts.present[t] > 0
+        ? tf.tidy(() => {
+            const tcol = tf.slice(target, [0, t], [B, 1]);
+            const mcol = tf.slice(mask, [0, t], [B, 1]);
+            const g = tf.grad((h: Tensor) => {
+              const p = head(h as Tensor2D, t);
+              return tf.mul(tf.sum(tf.mul(tf.square(tf.sub(p, tcol)), mcol)), counts.inv[t]);
+            })(shared[t]);
+            return tf.sqrt(tf.sum(tf.square(g))).dataSync()[0];
+          })
+        : 0,
+    );
+  }
+
+  /**
+   * After the parameter update of a step: GradNorm adapts its weights from the step's task losses and the norms
+   * taskGradientNorms measured (undefined: nothing to do, as for fixed and uncertainty weighting).
+   */
+  afterStep(taskLosses: readonly number[], gradNorms: readonly number[] | undefined, present: ArrayLike<number>): void {
+    if (gradNorms) this.gradNormUpdate(taskLosses, gradNorms, present);
   }
 
   /**
