@@ -64,9 +64,11 @@ function regressionLoss(kind: LossKindName, pred: Tensor2D, target: Tensor2D): T
   if (kind === 'mse') return tf.square(d) as Tensor2D;
   const a = tf.abs(d);
   if (kind === 'l1') return a as Tensor2D;
-  const q = tf.minimum(a, HUBER_DELTA);
-  // 0.5 q^2 + d (a - q), divided by d.
-  return tf.div(tf.add(tf.mul(tf.square(q), 0.5), tf.mul(tf.sub(a, q), HUBER_DELTA)), HUBER_DELTA) as Tensor2D;
+  // With excess = relu(a - d) and q = min(a, d) = a - excess: (0.5 q^2 + d excess) / d (relu: a kernel with a
+  // gradient on every backend, unlike minimum).
+  const excess = tf.relu(tf.sub(a, HUBER_DELTA));
+  const q = tf.sub(a, excess);
+  return tf.div(tf.add(tf.mul(tf.square(q), 0.5), tf.mul(excess, HUBER_DELTA)), HUBER_DELTA) as Tensor2D;
 }
 
 /** Element-wise binary cross-entropy with logits, [B, T] (stable form). */
