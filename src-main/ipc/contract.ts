@@ -339,6 +339,12 @@ export interface TrainSettings extends TrainingConfig {
   tasks: string[];
   /** Fixed loss weights, one per task (used when weighting is 'fixed'). */
   weights: number[];
+  /**
+   * Fine-tuning: the name of an installed model (models:list) whose trunk, and heads of the tasks it has, the run
+   * starts from (its architecture replaces convDim, numConv, hiddenDim and headHidden). Absent or null: a random
+   * initialisation (runs stored before this field existed have none).
+   */
+  startFrom?: string | null;
 }
 
 type NumericSetting = NumericTrainingSetting;
@@ -902,7 +908,7 @@ function numberSetting(o: Record<string, unknown>, key: NumericSetting): number 
 const trainSettingsGuard: Guard<TrainSettings> = (v) => {
   const o = record(v, 'argument');
   const keys = ['dataset', 'name', 'tasks', 'sharing', 'weighting', 'weights', 'patience', ...Object.keys(TRAIN_LIMITS)];
-  onlyKeys(o, keys, 'argument');
+  onlyKeys(o, [...keys, 'startFrom'], 'argument');
   for (const k of keys) if (!(k in o)) throw new IpcArgumentError(`argument: missing field "${k}"`);
   const tasks = list(o.tasks, 'tasks', (x, w) => {
     const t = str(x, w, { maxLength: 64 });
@@ -925,6 +931,7 @@ const trainSettingsGuard: Guard<TrainSettings> = (v) => {
     weights,
     patience: o.patience === null ? null : num(o.patience, 'patience', PATIENCE_LIMITS),
     ...numbers,
+    ...(o.startFrom !== undefined && o.startFrom !== null ? { startFrom: modelName(o.startFrom, 'startFrom') } : {}),
   };
 };
 

@@ -15,6 +15,9 @@ import { metalNonMetalMetrics, METAL_THRESHOLD_EV } from '../../core/metrics/cla
 import { workerScriptPath } from '../../core/parallel/worker-pool';
 import { trainModel, type EpochRecord, type TrainOptions, type TrainProgress, type TrainResult, type TrainingData } from '../../core/train';
 import { runTrainingInWorker } from '../../core/train/worker-client';
+import { loadBundle } from '../../core/model/bundle';
+import { resolveModel } from '../../core/models';
+import { transferSourceFromBundle, transferredArchitecture, type TransferOptions } from '../../core/train/transfer';
 import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { isFile, JsonFileError, readJson, timestampId, writeJsonAtomic } from '../fs-util';
@@ -210,11 +213,12 @@ export class TrainingService {
         await this.update(runId, manifestFile, () => ({ featurized }));
 
         // 2. Training.
+        const transfer = settings.startFrom ? startFromModel(settings.startFrom) : undefined;
         const data: TrainingData = {
           graphs,
           targets,
           tasks: settings.tasks.map((name, k) => ({ name, unit: units[k] ?? '' })),
-          elementTable: ElementFeatureTable.builtin(),
+          elementTable: transfer ? transfer.elementTable : ElementFeatureTable.builtin(),
           graphSettings: DEFAULT_GRAPH_SETTINGS,
           datasetName: settings.dataset,
         };
@@ -235,7 +239,9 @@ export class TrainingService {
             numConv: settings.numConv,
             hiddenDim: settings.hiddenDim,
             headHidden: settings.headHidden,
+            ...(transfer ? transferredArchitecture(transfer.options.source) : {}),
           },
+          ...(transfer ? { transfer: transfer.options } : {}),
           checkpointPath: path.join(dir, CHECKPOINT_FILE),
           resume: true,
           signal,
@@ -423,4 +429,19 @@ export class TrainingService {
       settings: m.settings,
     };
   }
+}
+
+/** The installed model a run starts from (TrainSettings.startFrom): its parameters and its element table. */
+function startFromModel(name: string): { options: TransferOptions; elementTable: ElementFeatureTable } {
+  let resolved: ReturnType<typeof resolveModel>;
+  try {
+    resolved = resolveModel(name);
+  } catch (e) {
+    throw new UserFacingError(`The model "${name}" to start from cannot be used: ${(e as Error).message.split('\n')[0]}. Pick another model.`, 'not-found');
+  }
+  const bundle = loadBundle(resolved.dir);
+  return {
+    options: { source: transferSourceFromBundle(bundle, resolved.name) },
+    elementTable: ElementFeatureTable.fromCgcnnJson(bundle.json.elementFeatures.table, `${resolved.name} model.json`),
+  };
 }
