@@ -121,7 +121,7 @@ describe('model catalogue', () => {
     expect(card.epochs).toBe(1);
     expect(Number.isNaN(Date.parse(card.date!))).toBe(false);
     const tiny = path.join(resources, 'models', 'tiny-mt');
-    const bytes = ['model.json', 'card.json', 'training-run.json', 'members/0/weights.bin', 'members/1/weights.bin'].reduce(
+    const bytes = ['model.json', 'card.json', 'training-run.json', 'test-predictions.json', 'members/0/weights.bin', 'members/1/weights.bin'].reduce(
       (a, f) => a + fs.statSync(path.join(tiny, f)).size,
       0,
     );
