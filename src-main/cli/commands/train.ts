@@ -5,7 +5,7 @@ import { formatSeconds } from '../progress';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
 import { ElementFeatureTable } from '../../core/features';
 import { buildTrainingTasks, loadLabelledDataset } from '../../core/featurize/labelled-dataset';
-import { taskLabel } from '../../core/model/config';
+import { resolveTask } from '../../core/model/config';
 import { loadBundle } from '../../core/model/bundle';
 import {
   LOSS_KINDS, PATIENCE_LIMITS, RECIPE_DEFAULTS as R, RECIPE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS as D, TRAIN_FRACTION_LIMITS, TRAIN_LIMITS as L, WEIGHTING_MODES,
@@ -107,7 +107,7 @@ Example: mtcgcnn train data/ --tasks formation_energy_per_atom_eV,band_gap_eV --
         ? `classification${t.derivedFrom ? `, 1 where ${t.derivedFrom.column} < ${t.derivedFrom.below}` : ''}`
         : `${t.unit || 'unitless'}${t.nonNegative ? ', non-negative' : ''}`;
       const kept = transfer && transfer.source.config.tasks.some((s) => s.name === t.name) ? `; head from ${transfer.source.name}` : '';
-      io.err(`task ${t.name} = ${taskLabel(t)} (${how}): ${n} labels${kept}`);
+      io.err(`task ${t.name} = ${resolveTask(t).displayName} (${how}): ${n} labels${kept}`);
     }
 
     const controller = new AbortController();
