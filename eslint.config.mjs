@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     // The ML core, the app handlers, the IPC layer and the CLI run in plain Node (tests, CLI, workers).
-    files: ['src-main/core/**', 'src-main/app/**', 'src-main/ipc/**', 'src-main/cli/**', 'test/**', 'bench/**', 'scripts/**'],
+    files: ['src-main/core/**', 'src-main/services/**', 'src-main/app/**', 'src-main/ipc/**', 'src-main/cli/**', 'test/**', 'bench/**', 'scripts/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/electron and src-preload may import electron.' }] }],
     },
@@ -39,6 +39,42 @@ export default tseslint.config(
             {
               group: ['**/app', '**/app/**', '**/ipc', '**/ipc/**', '**/cli', '**/cli/**', '**/electron', '**/electron/**', '**/src-renderer/**', '**/src-preload/**'],
               message: 'src-main/core must not import from app, ipc, cli or electron: move the code into core or inject it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Services are shared by both shells (the desktop app's handlers and the CLI): core below them, neither shell
+    // above them. The CLI uses core and services, never the desktop app's modules.
+    files: ['src-main/services/**', 'src-main/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src-main/electron and src-preload may import electron.' }],
+          patterns: [
+            {
+              group: ['**/app', '**/app/**', '**/electron', '**/electron/**', '**/src-renderer/**', '**/src-preload/**'],
+              message: 'services and the CLI must not import the desktop app (src-main/app) or Electron: move shared code into src-main/services.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/services/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src-main/electron and src-preload may import electron.' }],
+          patterns: [
+            {
+              group: ['**/app', '**/app/**', '**/cli', '**/cli/**', '**/electron', '**/electron/**', '**/src-renderer/**', '**/src-preload/**'],
+              message: 'src-main/services sits below both shells: no imports from app, cli or electron.',
             },
           ],
         },

@@ -8,15 +8,20 @@
 //      node scripts/train-default-models.mjs --name cgcnn-band-gap-mp25k --tasks band_gap_eV --epochs 15 --ensemble 3
 //      node scripts/train-default-models.mjs --name cgcnn-fermi-energy-mp25k --tasks efermi_eV --epochs 15 --ensemble 3
 // Usage: npm run build && node scripts/train-default-models.mjs [--data DIR] [--name NAME] [--tasks C1,C2] [--epochs N] [--ensemble K]
+//          [-- MORE TRAIN OPTIONS]   everything after "--" goes to `mtcgcnn train` as it is and into the card's recipe,
+//          e.g. -- --classify is_metal=band_gap_eV<0.025 --loss l1 --warmup-epochs 2
 // The dataset is read from ../shared and never copied; only the trained bundle is written to resources/models.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+const dashes = process.argv.indexOf('--');
+const own = dashes >= 0 ? process.argv.slice(0, dashes) : process.argv;
+const extra = dashes >= 0 ? process.argv.slice(dashes + 1) : [];
 const opt = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
+  const i = own.indexOf(`--${name}`);
+  return i >= 0 ? own[i + 1] : fallback;
 };
 const data = path.resolve(opt('data', path.join('..', 'shared', 'datasets', 'mp-cgcnn-25k')));
 const epochs = opt('epochs', '5');
@@ -32,7 +37,7 @@ const work = path.join(os.tmpdir(), `mtcgcnn-${name}`);
 const dest = path.resolve(opt('resources', 'resources'), 'models', name);
 
 const args = [cli, 'train', data, '--tasks', tasks, ...(multiTask ? ['--weighting', 'uncertainty'] : []),
-  '--epochs', epochs, '--ensemble', ensemble, '--seed', '0', '--out', work, '--quiet'];
+  '--epochs', epochs, '--ensemble', ensemble, '--seed', '0', '--out', work, '--quiet', ...extra];
 console.log(`node ${args.join(' ')}`);
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
@@ -57,7 +62,7 @@ const provenance = {
   description: multiTask
     ? `MT-CGCNN ensemble (${model.tasks.map((t) => t.name).join(', ')}) trained on Materials Project crystals`
     : `Single-task CGCNN ensemble (${model.tasks[0].name}) trained on Materials Project crystals`,
-  recipe: `node scripts/train-default-models.mjs${name === 'mtcgcnn-e4-mp25k' ? '' : ` --name ${name}`}${makeDefault ? '' : ` --tasks ${tasks}`} --epochs ${epochs} --ensemble ${ensemble}`,
+  recipe: `node scripts/train-default-models.mjs${name === 'mtcgcnn-e4-mp25k' ? '' : ` --name ${name}`}${makeDefault ? '' : ` --tasks ${tasks}`} --epochs ${epochs} --ensemble ${ensemble}${extra.length ? ` -- ${extra.map((a) => (/[<>\s]/.test(a) ? `'${a}'` : a)).join(' ')}` : ''}`,
   dataset: {
     name: 'mp-cgcnn-25k (25,710 Materials Project crystals, GGA/GGA+U)',
     license: 'Materials Project data, CC BY 4.0',

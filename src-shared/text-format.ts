@@ -2,6 +2,7 @@
  * Text helpers shared by the report renderers and the app's renderer: HTML escaping and locale-independent number
  * formatting (reports must read the same on every machine, so no toLocaleString).
  */
+import { taskDefaults } from './task-kind';
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -147,31 +148,12 @@ export function formatDate(iso: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-const KNOWN_LABELS: [RegExp, string][] = [
-  [/^(e_?)?formation[\s_.-]*energy|^e_?form|^delta[\s_.-]*h/i, 'Formation energy'],
-  [/band[\s_.-]*gap|^gap\b|^e_?g(\b|_)/i, 'Band gap'],
-  [/^e(nergy)?[\s_.-]*above[\s_.-]*hull|^e_?hull/i, 'Energy above hull'],
-  [/^e_?fermi|fermi[\s_.-]*energy/i, 'Fermi energy'],
-  [/bulk[\s_.-]*modulus|^k_?vrh/i, 'Bulk modulus'],
-  [/shear[\s_.-]*modulus|^g_?vrh/i, 'Shear modulus'],
-  [/poisson/i, 'Poisson ratio'],
-  [/^volume/i, 'Volume'],
-  [/^density/i, 'Density'],
-  [/magnet|magmom/i, 'Magnetic moment'],
-];
-
 /**
  * A readable name for a task column: the known Materials Project properties get their usual
- * names ("formation_energy_per_atom_eV" -> "Formation energy"); anything else is de-snake-cased.
+ * names ("formation_energy_per_atom_eV" -> "Formation energy"); anything else is de-snake-cased
+ * (the one list of known properties is metrics/task-kind.ts).
  */
 export function taskLabel(column: string, explicit?: string): string {
   if (explicit && explicit.trim()) return explicit.trim();
-  for (const [re, label] of KNOWN_LABELS) if (re.test(column)) return label;
-  const words = column
-    .replace(/[_.-]+(ev|mev|gpa|a3|k)(_atom)?$/i, '')
-    .split(/[\s_.-]+/)
-    .filter((w) => w.length > 0);
-  if (words.length === 0) return column;
-  const s = words.join(' ');
-  return s.charAt(0).toUpperCase() + s.slice(1);
+  return taskDefaults(column).displayName;
 }

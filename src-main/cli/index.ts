@@ -1,6 +1,6 @@
 /** `mtcgcnn`: the command-line face of the ML core (plain Node, no Electron). */
 import { runCommand, type Command, type CommandIo } from './command';
-import { APP_VERSION } from '../app/version';
+import { APP_VERSION } from '../services/version';
 import { COMMANDS } from './registry';
 
 function mainHelp(): string {

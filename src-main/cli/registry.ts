@@ -8,7 +8,7 @@ import { reportCommand } from './commands/report';
 import { createScreenCommand } from './commands/screen';
 import { mergeCommand } from './commands/merge';
 import { slurmCommand } from './commands/slurm';
-import { loadScreeningModel } from '../app/screening-model';
+import { loadScreeningModel } from '../services/screening-model';
 import { experimentCommand } from './commands/experiment';
 import { modelsCommand } from './commands/models';
 import { studioCommand } from './commands/studio';

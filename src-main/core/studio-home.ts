@@ -1,7 +1,7 @@
 /**
  * Where the user's data lives: `~/CrystalPropertyStudio`, or the folder named by MTCGCNN_HOME (used by tests and
  * by users who keep data elsewhere). The ML core needs it for the user's models and the crystal-graph cache; the
- * app adds its projects folder (src-main/app/paths.ts). Plain Node, no app or Electron imports.
+ * app adds its projects folder (src-main/services/paths.ts). Plain Node, no app or Electron imports.
  */
 import os from 'node:os';
 import path from 'node:path';

@@ -9,7 +9,7 @@ import { app, BrowserWindow, dialog, shell, webContents } from 'electron';
 import { createHandlers } from '../app/handlers';
 import { writeFileAtomic } from '../core/fs/atomic-write';
 import { createDispatcher } from '../ipc/dispatcher';
-import { describeBackend } from '../app/backend-summary';
+import { describeBackend } from '../services/backend-summary';
 import { startSection, type StartSection } from '../app/start-section';
 import { allowFileRoot, guardWebContents, hardenSession, registerAppScheme, rendererRootOf, secureWebPreferences, serveAppScheme, type ShellContext } from './security';
 import { registerElectronHandlers, webContentsSink } from './ipc-electron';

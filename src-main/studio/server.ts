@@ -16,7 +16,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTENT_SECURITY_POLICY } from '../app/csp';
 import { createHandlers, type AppContext } from '../app/handlers';
-import { describeBackend } from '../app/backend-summary';
+import { describeBackend } from '../services/backend-summary';
 import { JobManager } from '../app/jobs';
 import { startSection } from '../app/start-section';
 import { createDispatcher, UserFacingError, type Dispatch, type EventSink } from '../ipc/dispatcher';

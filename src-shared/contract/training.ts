@@ -5,81 +5,36 @@ import type { ProjectRun } from './projects';
 
 
 
-export type SharingModeName = 'hard' | 'soft';
-export type WeightingModeName = 'fixed' | 'uncertainty' | 'gradnorm';
+// Values: the training settings' one home (src-shared/training-settings.ts), so main and renderer check the same ranges.
+import {
+  PATIENCE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS, TRAIN_LIMITS, WEIGHTING_MODES, type NumericTrainingSetting, type SharingModeName,
+  type TrainingConfig, type WeightingModeName,
+} from '../training-settings';
+import { modelName } from './models';
 
-/** Everything that defines a training run (stored in run.json; resume reuses it unchanged). */
-export interface TrainSettings {
+export { TRAIN_DEFAULTS, TRAIN_LIMITS };
+export type { SharingModeName, WeightingModeName };
+
+/**
+ * Everything that defines a training run (stored in run.json; resume reuses it unchanged): the training settings
+ * (src-shared/training-settings.ts, with their defaults and ranges) plus what the run is trained on.
+ */
+export interface TrainSettings extends TrainingConfig {
   dataset: string;
   name: string;
   /** Task names of the dataset to learn: one = single-task CGCNN, several = MT-CGCNN. */
   tasks: string[];
-  sharing: SharingModeName;
-  softSharingStrength: number;
-  weighting: WeightingModeName;
   /** Fixed loss weights, one per task (used when weighting is 'fixed'). */
   weights: number[];
-  epochs: number;
-  learningRate: number;
-  weightDecay: number;
-  batchSize: number;
-  /** Atom feature width in the convolutions (F). */
-  convDim: number;
-  numConv: number;
-  /** Hidden width after pooling (H). */
-  hiddenDim: number;
-  /** Hidden layers per task head (n_hp). */
-  headHidden: number;
-  /** Early stopping after this many epochs without a better validation MAE; null = off. */
-  patience: number | null;
-  /** Ensemble members (1 = a single model). */
-  members: number;
-  seed: number;
-  trainRatio: number;
-  valRatio: number;
-  testRatio: number;
+  /**
+   * Fine-tuning: the name of an installed model (models:list) whose trunk, and heads of the tasks it has, the run
+   * starts from (its architecture replaces convDim, numConv, hiddenDim and headHidden). Absent or null: a random
+   * initialisation (runs stored before this field existed have none).
+   */
+  startFrom?: string | null;
 }
 
-type NumericSetting = Exclude<{ [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings], undefined>;
-
-/** Range, step and help of every numeric setting; the guard and the form use the same table. */
-export const TRAIN_LIMITS: Record<NumericSetting, { min: number; max: number; integer?: boolean; help: string }> = {
-  softSharingStrength: { min: 0, max: 10, help: 'L2 penalty tying the task towers together (soft sharing).' },
-  epochs: { min: 1, max: 10_000, integer: true, help: 'Passes over the training split (MT-CGCNN paper: 30).' },
-  learningRate: { min: 1e-6, max: 1, help: 'Adam step size (paper: 0.003); cosine decay after one warm-up epoch.' },
-  weightDecay: { min: 0, max: 1, help: 'Decoupled (AdamW) weight decay (paper: 0).' },
-  batchSize: { min: 1, max: 4096, integer: true, help: 'Crystals per batch (paper: 128); also capped by memory.' },
-  convDim: { min: 4, max: 512, integer: true, help: 'Atom feature width F in the convolutions (paper: 64).' },
-  numConv: { min: 1, max: 10, integer: true, help: 'Graph convolution layers (paper: 3).' },
-  hiddenDim: { min: 4, max: 2048, integer: true, help: 'Hidden width H after pooling (paper: 128).' },
-  headHidden: { min: 0, max: 6, integer: true, help: 'Hidden layers in each task head (paper n_hp: 1).' },
-  members: { min: 1, max: 20, integer: true, help: 'Models in the ensemble; more than one gives an uncertainty per prediction.' },
-  seed: { min: 0, max: 2_147_483_647, integer: true, help: 'Seed of the split, the initialisation and the shuffles.' },
-  trainRatio: { min: 0.05, max: 0.95, help: 'Share of the crystals used for training (paper: 0.6).' },
-  valRatio: { min: 0.025, max: 0.5, help: 'Share for validation: model selection and early stopping (paper: 0.2).' },
-  testRatio: { min: 0.025, max: 0.5, help: 'Share held out for the test metrics (paper: 0.2).' },
-};
-
-/** The MT-CGCNN paper's defaults (Sanyal et al. 2018, on CGCNN's architecture). */
-export const TRAIN_DEFAULTS: Omit<TrainSettings, 'dataset' | 'name' | 'tasks' | 'weights'> = {
-  sharing: 'hard',
-  softSharingStrength: 0.001,
-  weighting: 'fixed',
-  epochs: 30,
-  learningRate: 0.003,
-  weightDecay: 0,
-  batchSize: 128,
-  convDim: 64,
-  numConv: 3,
-  hiddenDim: 128,
-  headHidden: 1,
-  patience: null,
-  members: 1,
-  seed: 0,
-  trainRatio: 0.6,
-  valRatio: 0.2,
-  testRatio: 0.2,
-};
+type NumericSetting = NumericTrainingSetting;
 
 /** One finished epoch of one ensemble member (the trainer's record, src-shared/epoch-record.ts). */
 export type EpochPoint = EpochRecord;
@@ -159,7 +114,7 @@ function numberSetting(o: Record<string, unknown>, key: NumericSetting): number 
 const trainSettingsGuard: Guard<TrainSettings> = (v) => {
   const o = record(v, 'argument');
   const keys = ['dataset', 'name', 'tasks', 'sharing', 'weighting', 'weights', 'patience', ...Object.keys(TRAIN_LIMITS)];
-  onlyKeys(o, keys, 'argument');
+  onlyKeys(o, [...keys, 'startFrom'], 'argument');
   for (const k of keys) if (!(k in o)) throw new IpcArgumentError(`argument: missing field "${k}"`);
   const tasks = list(o.tasks, 'tasks', (x, w) => {
     const t = str(x, w, { maxLength: 64 });
@@ -168,7 +123,7 @@ const trainSettingsGuard: Guard<TrainSettings> = (v) => {
   }, { min: 1, max: 64 });
   if (new Set(tasks).size !== tasks.length) throw new IpcArgumentError('tasks: a task is listed twice');
   const weights = list(o.weights, 'weights', (x, w) => num(x, w, { min: 0, max: 1000 }), { min: tasks.length, max: tasks.length });
-  const weighting = oneOf(o.weighting, ['fixed', 'uncertainty', 'gradnorm'] as const, 'weighting');
+  const weighting = oneOf(o.weighting, WEIGHTING_MODES, 'weighting');
   if (weighting === 'fixed' && !weights.some((w) => w > 0)) throw new IpcArgumentError('weights: at least one task needs a weight above 0');
   const numbers = Object.fromEntries((Object.keys(TRAIN_LIMITS) as NumericSetting[]).map((k) => [k, numberSetting(o, k)])) as Pick<TrainSettings, NumericSetting>;
   const sum = numbers.trainRatio + numbers.valRatio + numbers.testRatio;
@@ -177,11 +132,12 @@ const trainSettingsGuard: Guard<TrainSettings> = (v) => {
     dataset: folderName(o.dataset, 'dataset'),
     name: displayName(o.name, 'name'),
     tasks,
-    sharing: oneOf(o.sharing, ['hard', 'soft'] as const, 'sharing'),
+    sharing: oneOf(o.sharing, SHARING_MODES, 'sharing'),
     weighting,
     weights,
-    patience: o.patience === null ? null : num(o.patience, 'patience', { min: 1, max: 10_000, integer: true }),
+    patience: o.patience === null ? null : num(o.patience, 'patience', PATIENCE_LIMITS),
     ...numbers,
+    ...(o.startFrom !== undefined && o.startFrom !== null ? { startFrom: modelName(o.startFrom, 'startFrom') } : {}),
   };
 };
 

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeBackend, type BackendDescription } from '../../src-main/app/backend-summary';
+import { describeBackend, type BackendDescription } from '../../src-main/services/backend-summary';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
-import { APP_VERSION } from '../../src-main/app/version';
+import { APP_VERSION } from '../../src-main/services/version';
 import { RENDERER_DIR, startApp, type AppHarness } from './harness';
 import type { PageWindow } from './page-types';
 

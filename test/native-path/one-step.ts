@@ -20,7 +20,7 @@ import { Predictor } from '../../src-main/core/model/predictor';
 import { type ModelJson, loadBundle } from '../../src-main/core/model/bundle';
 import { trainModel } from '../../src-main/core/train/trainer';
 import type { TrainingData } from '../../src-main/core/train/types';
-import { RUN_RECORD_FILE, type TrainingRunRecord, saveTrainedModel } from '../../src-main/app/training-run';
+import { RUN_RECORD_FILE, type TrainingRunRecord, saveTrainedModel } from '../../src-main/services/training-run';
 import { LossWeighter, type LossWeightingSpec, maskCounts, maskedTaskMse } from '../../src-main/core/train/loss';
 import { Adam } from '../../src-main/core/train/optimizer';
 import type { GraphSettings } from '../../src-main/core/graph/crystal-graph';

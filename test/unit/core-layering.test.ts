@@ -1,4 +1,5 @@
-// Architecture: src-main/core (the ML core) depends on nothing of the app, the IPC layer, the CLI or Electron.
+// Architecture: src-main/core (the ML core) depends on nothing of the app, the IPC layer, the CLI or Electron;
+// src-main/services (shared by the desktop app and the CLI) on nothing of either shell.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +34,31 @@ describe('core layering', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('src-main/services (shared by the desktop app and the CLI) imports nothing from app, cli or electron; the CLI nothing from app', () => {
+    const SRC = path.join(REPO, 'src-main');
+    const layer = (dir: string, forbidden: string[]): string[] => {
+      const root = path.join(SRC, dir);
+      const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+      expect(files.length).toBeGreaterThan(3);
+      const bad: string[] = [];
+      for (const f of files) {
+        const file = path.join(root, f);
+        for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+          if (spec === 'electron' || spec.startsWith('electron/')) bad.push(`${dir}/${f}: ${spec}`);
+          if (!spec.startsWith('.')) continue;
+          const target = path.resolve(path.dirname(file), spec);
+          for (const other of forbidden) {
+            const o = path.join(SRC, other);
+            if (target === o || target.startsWith(o + path.sep)) bad.push(`${dir}/${f}: ${spec}`);
+          }
+        }
+      }
+      return bad;
+    };
+    expect(layer('services', ['app', 'cli', 'electron'])).toEqual([]);
+    expect(layer('cli', ['app', 'electron'])).toEqual([]);
   });
 
   it('studio home: MTCGCNN_HOME or ~/CrystalPropertyStudio, with the models and the graph cache under it', () => {

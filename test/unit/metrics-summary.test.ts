@@ -39,7 +39,7 @@ describe('evaluatePredictions', () => {
     expect(fe.unit).toBe('eV/atom');
 
     const bg = m.tasks['band_gap_eV'];
-    expect(Object.keys(bg)).toEqual(['n', 'mae', 'rmse', 'r2', 'spearman', 'unit', 'roc_auc', 'threshold', 'confusion']);
+    expect(Object.keys(bg)).toEqual(['n', 'mae', 'rmse', 'r2', 'spearman', 'unit', 'roc_auc', 'threshold', 'decision_threshold', 'accuracy', 'f1', 'confusion']);
     expect(bg.n).toBe(4);
     expect(bg.mae).toBeCloseTo((0.1 + 0.5 + 0.02 + 0.5) / 4, 14);
     expect(bg.threshold).toBe(0.025);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inferUnit, isBandGapTask } from '../../src-main/core/metrics/task-kind';
+import { inferUnit, isBandGapTask } from '../../src-shared/task-kind';
 
 describe('isBandGapTask', () => {
   it.each(['band_gap', 'band_gap_eV', 'bandgap', 'BandGap', 'Band_Gap_EV', 'gap_eV', 'Eg', 'EG', 'eg_opt', 'pbe_band_gap', 'band-gap'])(

@@ -9,8 +9,8 @@ import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph'
 import { trainModel } from '../../src-main/core/train/trainer';
 import type { TrainingData } from '../../src-main/core/train/types';
 import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../../src-main/core/train/synthetic';
-import { saveTrainedModel } from '../../src-main/app/training-run';
-import { loadCatalogueScreeningModel, loadScreeningModel } from '../../src-main/app/screening-model';
+import { saveTrainedModel } from '../../src-main/services/training-run';
+import { loadCatalogueScreeningModel, loadScreeningModel } from '../../src-main/services/screening-model';
 import { formatBytes, listModels, readModelCard, resolveModel, type CatalogueOptions } from '../../src-main/core/models';
 import { runCommand, type Command } from '../../src-main/cli/command';
 import { modelsCommand } from '../../src-main/cli/commands/models';
@@ -121,7 +121,7 @@ describe('model catalogue', () => {
     expect(card.epochs).toBe(1);
     expect(Number.isNaN(Date.parse(card.date!))).toBe(false);
     const tiny = path.join(resources, 'models', 'tiny-mt');
-    const bytes = ['model.json', 'card.json', 'training-run.json', 'members/0/weights.bin', 'members/1/weights.bin'].reduce(
+    const bytes = ['model.json', 'card.json', 'training-run.json', 'test-predictions.json', 'members/0/weights.bin', 'members/1/weights.bin'].reduce(
       (a, f) => a + fs.statSync(path.join(tiny, f)).size,
       0,
     );

@@ -70,6 +70,25 @@ describe('training parts', () => {
     expect(gn2.currentWeights()).toEqual(w);
   });
 
+  it('GradNorm measures ||dL_t/dh_t|| through each head, 0 for a task without labels', () => {
+    // Head t: p = 2 h; L_t = sum_b m (p - y)^2 / count  ->  dL/dh_b = 4 m (2 h_b - y_b) / count.
+    const h = [1, -0.5, 2];
+    const y = [[0.5, 0], [1, 0], [3, 0]];
+    const m = [[1, 0], [1, 0], [0, 0]];
+    const mc = maskCounts(Float32Array.from(m.flat()), 2);
+    const gn = new LossWeighter({ kind: 'gradnorm' }, 2);
+    expect(gn.needsSharedRepresentation).toBe(true);
+    expect(new LossWeighter({ kind: 'fixed' }, 2).needsSharedRepresentation).toBe(false);
+    const shared = [tf.tensor2d(h, [3, 1]), tf.tensor2d(h, [3, 1])];
+    const norms = gn.taskGradientNorms(shared, (x) => tf.mul(x, 2), tf.tensor2d(y.flat(), [3, 2]), tf.tensor2d(m.flat(), [3, 2]), mc);
+    const g = h.map((hb, b) => (4 * m[b][0] * (2 * hb - y[b][0])) / 2);
+    expect(norms[0]).toBeCloseTo(Math.hypot(...g), 5);
+    expect(norms[1]).toBe(0);
+    // afterStep without norms (fixed, uncertainty) leaves the weights alone.
+    gn.afterStep([1, 1], undefined, [1, 1]);
+    expect(gn.currentWeights()).toEqual([0.5, 0.5]);
+  });
+
   it('learning-rate schedules', () => {
     expect(learningRateAt(0.1, { kind: 'constant' }, 5, 0, 10, 10)).toBe(0.1);
     expect(learningRateAt(0.1, { kind: 'step', milestones: [2, 4] }, 1, 0, 10, 10)).toBeCloseTo(0.1);

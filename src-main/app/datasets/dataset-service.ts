@@ -12,7 +12,7 @@ import { structureFileParserAsync } from '../../core/dataset/structure-parse';
 import { validateDatasetAsync, type StructureParseOutcome, type ValidationReport } from '../../core/dataset/validation-report';
 import { describeSkipped } from '../../core/screen/file-walk';
 import { ElementFeatureTable } from '../../core/features/element-features';
-import { inferUnit } from '../../core/metrics/task-kind';
+import { inferUnit } from '../../../src-shared/task-kind';
 import type {
   DatasetInspection,
   DatasetSource,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { FolderEntry, FolderListing, ListFolderRequest, Place } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath } from '../fs-util';
-import { projectsDir } from '../paths';
+import { projectsDir } from '../../services/paths';
 import { listRecent } from '../projects/recent';
 
 /** A listing returns at most this many folders plus files (a folder of 100k CIFs stays fast to show). */

@@ -17,9 +17,9 @@ import type { ProjectDataset, ProjectInfo, ProjectReport, ProjectRun, ProjectScr
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, slugify } from '../fs-util';
 import { processAlive } from '../../core/fs/lock-file';
 import { writeJsonAtomic } from '../../core/fs/atomic-write';
-import { projectsDir } from '../paths';
+import { projectsDir } from '../../services/paths';
 import { SESSION_ID, type ProcessOwner } from '../session';
-import { APP_VERSION } from '../version';
+import { APP_VERSION } from '../../services/version';
 import {
   MANIFEST_VERSION,
   ManifestError,

@@ -17,9 +17,9 @@ import type { ProjectSession } from '../projects/project-session';
 import type { DatasetService } from '../datasets/dataset-service';
 import type { ScreeningService } from '../screening/screening-service';
 import type { TrainingService } from '../training/training-service';
-import { APP_VERSION } from '../version';
+import { APP_VERSION } from '../../services/version';
 import { demoModelOf, modelErrorNote } from '../demo/demo-model';
-import { buildScreeningReport } from '../screening-report';
+import { buildScreeningReport } from '../../services/screening-report';
 
 export type PrintToPdf = (html: string, outFile: string) => Promise<{ bytes: number }>;
 

@@ -16,7 +16,7 @@ import { expandPath, isDirectory, isFile, JsonFileError, readJson, timestampId }
 import { writeFileAtomic, writeJsonAtomic } from '../../core/fs/atomic-write';
 import type { JobManager } from '../jobs';
 import { findCatalogueModel } from '../models/model-catalogue';
-import { loadScreeningModel } from '../screening-model';
+import { loadScreeningModel } from '../../services/screening-model';
 import { screenJobUpdate } from './screen-job-progress';
 import { currentOwner } from '../session';
 import { MANIFEST_VERSION, parseScreeningManifest, projectPaths, SCREENING_FORMAT, type ScreeningManifestBase } from '../projects/manifests';

@@ -9,13 +9,16 @@ import path from 'node:path';
 import { ElementFeatureTable } from '../../core/features/element-features';
 import { featurizeDataset } from '../../core/featurize/featurize-dataset';
 import { DEFAULT_GRAPH_SETTINGS, type CrystalGraph } from '../../core/graph';
-import { isBandGapTask } from '../../core/metrics/task-kind';
+import { isBandGapTask } from '../../../src-shared/task-kind';
 import { evaluatePredictions, type MetricsJson } from '../../core/metrics/summary';
 import { metalNonMetalMetrics, METAL_THRESHOLD_EV } from '../../core/metrics/classification';
 import { workerScriptPath } from '../../core/parallel/worker-pool';
 import { trainModel, type EpochRecord, type TrainOptions, type TrainProgress, type TrainResult, type TrainingData } from '../../core/train';
 import { runTrainingInWorker } from '../../core/train/worker-client';
 import { checkpointFiles } from '../../core/train/checkpoint';
+import { loadBundle } from '../../core/model/bundle';
+import { resolveModel } from '../../core/models';
+import { transferSourceFromBundle, transferredArchitecture, type TransferOptions } from '../../core/train/transfer';
 import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { isFile, JsonFileError, readJson, timestampId } from '../fs-util';
@@ -24,7 +27,7 @@ import type { JobManager } from '../jobs';
 import { graphCacheDir } from '../../core/studio-home';
 import { countedProgress } from '../progress';
 import { currentOwner } from '../session';
-import { readTrainingRun, saveTrainedModel } from '../training-run';
+import { readTrainingRun, saveTrainedModel } from '../../services/training-run';
 import type { DatasetService } from '../datasets/dataset-service';
 import { MANIFEST_VERSION, parseRunManifest, projectPaths, resolveDatasetPaths, RUN_FORMAT, type RunManifestBase } from '../projects/manifests';
 import type { ProjectSession } from '../projects/project-session';
@@ -212,11 +215,12 @@ export class TrainingService {
         await this.update(runId, manifestFile, () => ({ featurized }));
 
         // 2. Training.
+        const transfer = settings.startFrom ? startFromModel(settings.startFrom) : undefined;
         const data: TrainingData = {
           graphs,
           targets,
           tasks: settings.tasks.map((name, k) => ({ name, unit: units[k] ?? '' })),
-          elementTable: ElementFeatureTable.builtin(),
+          elementTable: transfer ? transfer.elementTable : ElementFeatureTable.builtin(),
           graphSettings: DEFAULT_GRAPH_SETTINGS,
           datasetName: settings.dataset,
         };
@@ -237,7 +241,9 @@ export class TrainingService {
             numConv: settings.numConv,
             hiddenDim: settings.hiddenDim,
             headHidden: settings.headHidden,
+            ...(transfer ? transferredArchitecture(transfer.options.source) : {}),
           },
+          ...(transfer ? { transfer: transfer.options } : {}),
           checkpointPath: path.join(dir, CHECKPOINT_FILE),
           resume: true,
           signal,
@@ -426,4 +432,19 @@ export class TrainingService {
       settings: m.settings,
     };
   }
+}
+
+/** The installed model a run starts from (TrainSettings.startFrom): its parameters and its element table. */
+function startFromModel(name: string): { options: TransferOptions; elementTable: ElementFeatureTable } {
+  let resolved: ReturnType<typeof resolveModel>;
+  try {
+    resolved = resolveModel(name);
+  } catch (e) {
+    throw new UserFacingError(`The model "${name}" to start from cannot be used: ${(e as Error).message.split('\n')[0]}. Pick another model.`, 'not-found');
+  }
+  const bundle = loadBundle(resolved.dir);
+  return {
+    options: { source: transferSourceFromBundle(bundle, resolved.name) },
+    elementTable: ElementFeatureTable.fromCgcnnJson(bundle.json.elementFeatures.table, `${resolved.name} model.json`),
+  };
 }

@@ -40,7 +40,7 @@ installed; --model also takes their names). The model's tasks are matched to the
       return c;
     });
     const pred = predictor.predict(data.graphs);
-    const metrics = evaluatePredictions(predictor.tasks, columns.map((c) => data.labels[c]), pred.mean);
+    const metrics = evaluatePredictions(predictor.tasks, columns.map((c) => data.labels[c]), pred.mean, { decisionThresholds: predictor.bundle.decisionThresholds });
     const doc = { ...metrics, model: modelDir, dataset: { dir, crystals: data.graphs.length, unreadable: data.failed.length, contentHash: data.contentHash } };
     writeFileAtomicSync(outFile, JSON.stringify(doc, null, 2) + '\n');
     const predFile = stringOption(args, 'predictions');

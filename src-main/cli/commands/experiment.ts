@@ -13,6 +13,7 @@ import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
 import { loadLabelledDataset, resolveTaskColumns } from '../../core/featurize/labelled-dataset';
 import { displayUnit, formatSig } from '../../../src-shared/text-format';
 import { trainModel } from '../../core/train/trainer';
+import { SHARING_MODES, TRAIN_DEFAULTS as D, TRAIN_LIMITS as L, WEIGHTING_MODES } from '../../../src-shared/training-settings';
 import { NoChromiumError, printHtmlToPdf } from '../../core/report/pdf';
 import {
   clearExperimentDir,
@@ -20,6 +21,7 @@ import {
   ExperimentCancelledError,
   ExperimentConflictError,
   fractionText,
+  FULL_TRAIN_FRACTION,
   jobCost,
   planExperiment,
   PRESETS,
@@ -33,7 +35,7 @@ import {
   type Trainer,
 } from '../../core/experiment';
 import { graphCacheDir } from '../../core/studio-home';
-import { APP_VERSION } from '../../app/version';
+import { APP_VERSION } from '../../services/version';
 
 const PRESET_NAMES = Object.keys(PRESETS) as (keyof typeof PRESETS & string)[];
 
@@ -47,17 +49,17 @@ export const experimentCommand: Command = {
     preset: { type: 'string', valueName: 'NAME', description: `paper (5 repeats, 30 epochs, CGCNN default network) | tiny (smoke test)`, default: 'paper' },
     tasks: { type: 'string', valueName: 'A,B,C', description: 'id_prop.csv columns to study (2 to 8; order sets S1.., E1..)', default: 'all columns' },
     repeats: { type: 'string', valueName: 'N', description: 'random 60/20/20 splits per model (seeds SEED..SEED+N-1)', default: 'preset (paper: 5)' },
-    epochs: { type: 'string', valueName: 'N', description: 'training epochs per model', default: 'preset (paper: 30)' },
+    epochs: { type: 'string', valueName: 'N', description: 'training epochs per model', default: `preset (paper: ${D.epochs})` },
     fractions: { type: 'string', valueName: 'F1,F2', description: "training fractions of the WHOLE dataset for the reduced-data study (<= 0.6; 0.6 is always added), or 'none'", default: 'preset (paper: 0.2,0.3,0.4,0.5,0.6)' },
     seed: { type: 'string', valueName: 'S', description: 'first seed', default: '0' },
-    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: 'preset (paper: 64)' },
-    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: 'preset (paper: 3)' },
-    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: 'preset (paper: 128)' },
-    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head', default: '1' },
-    sharing: { type: 'string', valueName: 'MODE', description: 'hard | soft parameter sharing of the multi-task models', default: 'hard' },
-    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty | gradnorm task weighting', default: 'fixed' },
-    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: '0.003' },
-    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch', default: '128' },
+    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: `preset (paper: ${D.convDim})` },
+    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: `preset (paper: ${D.numConv})` },
+    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: `preset (paper: ${D.hiddenDim})` },
+    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head', default: String(D.headHidden) },
+    sharing: { type: 'string', valueName: 'MODE', description: 'hard | soft parameter sharing of the multi-task models', default: D.sharing },
+    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty | gradnorm task weighting', default: D.weighting },
+    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: String(D.learningRate) },
+    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch', default: String(D.batchSize) },
     pdf: { type: 'string', valueName: 'FILE', description: 'also print the report to this PDF (needs Chromium)' },
     chromium: { type: 'string', valueName: 'PATH', description: 'Chromium or Chrome executable for --pdf' },
     title: { type: 'string', valueName: 'TEXT', description: 'report title' },
@@ -227,7 +229,7 @@ function printPlan(io: CommandIo, plan: ExperimentPlan, crystals: number, out: s
   io.err(line);
   if (short) return;
   const totalCost = plan.jobs.reduce((a, j) => a + jobCost(j, crystals, s.train.epochs), 0);
-  const fullCost = jobCost({ trainFraction: 0.6 }, crystals, s.train.epochs);
+  const fullCost = jobCost({ trainFraction: FULL_TRAIN_FRACTION }, crystals, s.train.epochs);
   for (const j of plan.jobs) io.out(`${j.key}\t${j.tasks.join('+')}\tseed ${j.seed}\ttrain fraction ${fractionText(j.trainFraction)}`);
   io.out(`${plan.jobs.length} jobs on ${crystals} crystals, about ${(totalCost / fullCost).toFixed(1)} times the work of one full-data model of ${s.train.epochs} epochs`);
 }
@@ -251,17 +253,17 @@ function settingsFromArgs(args: ParsedArgs, presetName: string, tasks: Experimen
     baseSeed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 200, integer: true }),
     fractions,
     train: {
-      epochs: numberOption(args, 'epochs', p.train.epochs, { min: 1, max: 100_000, integer: true }),
-      learningRate: numberOption(args, 'learning-rate', p.train.learningRate, { min: 1e-7, max: 1 }),
+      epochs: numberOption(args, 'epochs', p.train.epochs, L.epochs),
+      learningRate: numberOption(args, 'learning-rate', p.train.learningRate, L.learningRate),
       weightDecay: p.train.weightDecay,
-      batchSize: numberOption(args, 'batch-size', p.train.batchSize, { min: 1, max: 4096, integer: true }),
-      weighting: choiceOption(args, 'weighting', ['fixed', 'uncertainty', 'gradnorm'] as const, p.train.weighting),
+      batchSize: numberOption(args, 'batch-size', p.train.batchSize, L.batchSize),
+      weighting: choiceOption(args, 'weighting', WEIGHTING_MODES, p.train.weighting),
       model: {
-        convDim: numberOption(args, 'atom-fea', m.convDim, { min: 1, max: 1024, integer: true }),
-        numConv: numberOption(args, 'conv', m.numConv, { min: 1, max: 12, integer: true }),
-        hiddenDim: numberOption(args, 'hidden', m.hiddenDim, { min: 1, max: 4096, integer: true }),
-        headHidden: numberOption(args, 'head-layers', m.headHidden, { min: 0, max: 8, integer: true }),
-        sharing: choiceOption(args, 'sharing', ['hard', 'soft'] as const, m.sharing),
+        convDim: numberOption(args, 'atom-fea', m.convDim, L.convDim),
+        numConv: numberOption(args, 'conv', m.numConv, L.numConv),
+        hiddenDim: numberOption(args, 'hidden', m.hiddenDim, L.hiddenDim),
+        headHidden: numberOption(args, 'head-layers', m.headHidden, L.headHidden),
+        sharing: choiceOption(args, 'sharing', SHARING_MODES, m.sharing),
       },
     },
   };

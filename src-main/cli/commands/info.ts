@@ -1,9 +1,9 @@
 import os from 'node:os';
 import type { Command } from '../command';
 import { booleanOption } from '../command';
-import { describeBackend } from '../../app/backend-summary';
-import { APP_VERSION } from '../../app/version';
-import { projectsDir } from '../../app/paths';
+import { describeBackend } from '../../services/backend-summary';
+import { APP_VERSION } from '../../services/version';
+import { projectsDir } from '../../services/paths';
 
 export const infoCommand: Command = {
   name: 'info',

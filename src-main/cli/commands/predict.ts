@@ -7,7 +7,8 @@ import { buildCrystalGraph } from '../../core/graph/build-graph';
 import type { CrystalGraph } from '../../core/graph/crystal-graph';
 import { Predictor } from '../../core/model/predictor';
 import { describeError } from '../../core/featurize/featurize-chunk';
-import { errorRow, nonFinitePrediction, outputLayout, predictionRow } from '../../core/screen/columns';
+import { resolveTask } from '../../core/model/config';
+import { errorRow, metalCall, nonFinitePrediction, outputLayout, predictionRow } from '../../core/screen/columns';
 import { csvLine } from '../../core/screen/csv-writer';
 import { writeFileAtomicSync } from '../../core/fs/atomic-write';
 import { DomainChecker } from '../../core/screen/domain';
@@ -57,8 +58,7 @@ Examples: mtcgcnn predict a.cif b.vasp
     const column = new Map(ok.map((r, i) => [r, i]));
     const pred = ok.length ? predictor.predict(ok.map((r) => r.graph!)) : { mean: [] as Float64Array[] };
     const tasks = predictor.tasks;
-    const layout = outputLayout({ tasks, ensembleSize: predictor.members });
-    const metalCall = (gap: number) => (gap < layout.metalThreshold ? 'metal' : 'non-metal');
+    const layout = outputLayout({ tasks, ensembleSize: predictor.members, decisionThresholds: predictor.bundle.decisionThresholds });
     for (const [r, i] of column) {
       const bad = nonFinitePrediction(tasks, pred.mean.map((col) => col[i]), pred.std?.map((col) => col[i]));
       if (bad !== undefined) {
@@ -75,7 +75,7 @@ Examples: mtcgcnn predict a.cif b.vasp
         formula: r.formula,
         atoms: r.atoms,
         predictions: Object.fromEntries(tasks.map((t, k) => [t.name, { value: pred.mean[k][i], ...(pred.std ? { std: pred.std[k][i] } : {}), unit: t.unit }])),
-        ...(layout.bandGapTask >= 0 ? { metal: metalCall(pred.mean[layout.bandGapTask][i]) } : {}),
+        ...(layout.metalTask >= 0 ? { metal: metalCall(layout, pred.mean[layout.metalTask][i]) } : {}),
         outOfDomain: (r.domainReasons ?? []).length > 0,
         domainReasons: r.domainReasons ?? [],
       };
@@ -87,7 +87,10 @@ Examples: mtcgcnn predict a.cif b.vasp
           io.out(`${r.id}: error: ${r.error}`);
           continue;
         }
-        const values = Object.entries(r.predictions).map(([name, p]) => `${name} = ${p.value.toFixed(3)}${p.std !== undefined ? ` ± ${p.std.toFixed(3)}` : ''} ${p.unit}`);
+        const values = tasks.map((t) => {
+          const p = r.predictions[t.name];
+          return `${resolveTask(t).displayName} = ${p.value.toFixed(3)}${p.std !== undefined ? ` ± ${p.std.toFixed(3)}` : ''} ${p.unit}`;
+        });
         const flags = [...('metal' in r && r.metal ? [r.metal] : []), ...(r.outOfDomain ? [`OUT OF DOMAIN (${r.domainReasons.join('; ')})`] : [])];
         io.out(`${r.id} (${r.formula}, ${r.atoms} atoms): ${values.join('; ')}${flags.length ? ` [${flags.join(', ')}]` : ''}`);
       }

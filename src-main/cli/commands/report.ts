@@ -5,8 +5,8 @@ import { writeFileAtomicSync } from '../../core/fs/atomic-write';
 import { CommandFailure, numberOption, stringOption, UsageError } from '../command';
 import { NoChromiumError, printHtmlToPdf, renderExperimentReportHtml, renderRunReportHtml, renderScreeningReportHtml } from '../../core/report';
 import { experimentReport, isExperimentDir, readResultsJson } from '../../core/experiment';
-import { buildRunReport } from '../../app/run-report';
-import { buildScreeningReport } from '../../app/screening-report';
+import { buildRunReport } from '../../services/run-report';
+import { buildScreeningReport } from '../../services/screening-report';
 import { modelArgument, resolveModelArgument } from '../model-option';
 
 type ReportKind = 'run' | 'experiment' | 'screening';

@@ -4,11 +4,17 @@ import { CommandFailure, UsageError, booleanOption, choiceOption, numberOption, 
 import { formatSeconds } from '../progress';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
 import { ElementFeatureTable } from '../../core/features';
-import { loadLabelledDataset, resolveTaskColumns } from '../../core/featurize/labelled-dataset';
-import { DEFAULT_MODEL_CONFIG } from '../../core/model/config';
+import { buildTrainingTasks, loadLabelledDataset } from '../../core/featurize/labelled-dataset';
+import { resolveTask } from '../../core/model/config';
+import { loadBundle } from '../../core/model/bundle';
+import {
+  LOSS_KINDS, PATIENCE_LIMITS, RECIPE_DEFAULTS as R, RECIPE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS as D, TRAIN_FRACTION_LIMITS, TRAIN_LIMITS as L, WEIGHTING_MODES,
+} from '../../../src-shared/training-settings';
 import { trainModel, type TrainOptions, type TrainProgress } from '../../core/train';
 import type { LossWeightingSpec } from '../../core/train/loss';
-import { saveTrainedModel } from '../../app/training-run';
+import { TRUNK_FIELDS, transferSourceFromBundle, transferredArchitecture, type TransferOptions } from '../../core/train/transfer';
+import { modelOptionSpec, resolveModelArgument } from '../model-option';
+import { saveTrainedModel } from '../../services/training-run';
 import { graphCacheDir } from '../../core/studio-home';
 import { formatMetricsTable } from '../metrics-table';
 
@@ -21,22 +27,29 @@ export const trainCommand: Command = {
     tasks: { type: 'string', valueName: 'COL1,COL2', description: 'id_prop.csv columns to learn (one = CGCNN baseline, several = MT-CGCNN)', default: 'all columns' },
     out: { type: 'string', valueName: 'MODEL_DIR', description: 'folder for the model bundle (required)' },
     weights: { type: 'string', valueName: 'W1,W2', description: 'fixed loss weights per task (MT-CGCNN eq. 6-7)', default: 'all 1' },
-    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty (Kendall et al. 2018) | gradnorm (Chen et al. 2018)', default: 'fixed' },
-    sharing: { type: 'string', valueName: 'MODE', description: 'hard (shared trunk, per-task heads) | soft (one tower per task, L2 tie)', default: 'hard' },
-    'soft-strength': { type: 'string', valueName: 'X', description: 'soft sharing L2 penalty strength', default: String(DEFAULT_MODEL_CONFIG.softSharingStrength) },
-    epochs: { type: 'string', valueName: 'N', description: 'training epochs', default: '30' },
-    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: '0.003' },
-    'weight-decay': { type: 'string', valueName: 'X', description: 'decoupled weight decay', default: '0' },
-    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch (also capped by an edge budget)', default: '128' },
+    weighting: { type: 'string', valueName: 'MODE', description: 'fixed | uncertainty (Kendall et al. 2018) | gradnorm (Chen et al. 2018)', default: D.weighting },
+    sharing: { type: 'string', valueName: 'MODE', description: 'hard (shared trunk, per-task heads) | soft (one tower per task, L2 tie)', default: D.sharing },
+    'soft-strength': { type: 'string', valueName: 'X', description: 'soft sharing L2 penalty strength', default: String(D.softSharingStrength) },
+    epochs: { type: 'string', valueName: 'N', description: 'training epochs', default: String(D.epochs) },
+    'learning-rate': { type: 'string', valueName: 'LR', description: 'Adam learning rate', default: String(D.learningRate) },
+    'weight-decay': { type: 'string', valueName: 'X', description: 'decoupled weight decay', default: String(D.weightDecay) },
+    'batch-size': { type: 'string', valueName: 'N', description: 'crystals per batch (also capped by an edge budget)', default: String(D.batchSize) },
     patience: { type: 'string', valueName: 'N', description: 'early stopping after N epochs without a better validation average MAE', default: 'off' },
-    'train-fraction': { type: 'string', valueName: 'F', description: 'fraction of ALL crystals used for training (<= 0.6; validation and test stay fixed)', default: '0.6' },
-    seed: { type: 'string', valueName: 'S', description: 'split, initialisation and shuffle seed', default: '0' },
-    ensemble: { type: 'string', valueName: 'K', description: 'train K members; predictions give mean and standard deviation', default: '1' },
-    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: String(DEFAULT_MODEL_CONFIG.convDim) },
-    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: String(DEFAULT_MODEL_CONFIG.numConv) },
-    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: String(DEFAULT_MODEL_CONFIG.hiddenDim) },
-    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head (n_hp)', default: String(DEFAULT_MODEL_CONFIG.headHidden) },
-    'atom-init': { type: 'string', valueName: 'FILE', description: "element features in CGCNN's atom_init.json format", default: 'built-in 92-dim table' },
+    'train-fraction': { type: 'string', valueName: 'F', description: `fraction of ALL crystals used for training (<= ${TRAIN_FRACTION_LIMITS.max}; validation and test stay fixed)`, default: String(D.trainRatio) },
+    seed: { type: 'string', valueName: 'S', description: 'split, initialisation and shuffle seed', default: String(D.seed) },
+    ensemble: { type: 'string', valueName: 'K', description: 'train K members; predictions give mean and standard deviation', default: String(D.members) },
+    'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: String(D.convDim) },
+    conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: String(D.numConv) },
+    hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: String(D.hiddenDim) },
+    'head-layers': { type: 'string', valueName: 'N', description: 'hidden layers per task head (n_hp)', default: String(D.headHidden) },
+    'atom-init': { type: 'string', valueName: 'FILE', description: "element features in CGCNN's atom_init.json format", default: "built-in 92-dim table (with --from: the model's)" },
+    loss: { type: 'string', valueName: 'KIND', description: `loss of the regression tasks on scaled targets: ${LOSS_KINDS.join(' | ')} (classification tasks always use the logistic loss)`, default: R.loss },
+    'warmup-epochs': { type: 'string', valueName: 'N', description: 'linear learning-rate warm-up epochs before the cosine decay', default: String(R.warmupEpochs) },
+    classify: { type: 'string', valueName: 'SPEC,...', description: 'classification tasks: COL (a 0/1 column) or NAME=COL<X (1 where COL < X), e.g. is_metal=band_gap_eV<0.025' },
+    'non-negative': { type: 'string', valueName: 'COL1,COL2', description: 'columns that cannot be negative: predictions clamped at 0', default: 'band gaps' },
+    from: { ...modelOptionSpec('start from this trained model (fine-tuning): a model folder'), default: 'random initialisation' },
+    'freeze-convs': { type: 'boolean', description: 'with --from: keep the embedding and convolution weights fixed' },
+    'trunk-lr-factor': { type: 'string', valueName: 'X', description: `with --from: learning rate of the shared trunk = X times --learning-rate (${RECIPE_LIMITS.trunkLrFactor.min} to ${RECIPE_LIMITS.trunkLrFactor.max})`, default: String(R.trunkLrFactor) },
     'no-resume': { type: 'boolean', description: 'start over even if MODEL_DIR holds a checkpoint of an interrupted run' },
     quiet: { type: 'boolean', description: 'no per-epoch lines' },
   },
@@ -47,21 +60,39 @@ Example: mtcgcnn train data/ --tasks formation_energy_per_atom_eV,band_gap_eV --
   async run(args, io) {
     const dir = path.resolve(args.positionals[0]);
     const out = path.resolve(requiredString(args, 'out'));
-    const features = stringOption(args, 'atom-init') ? ElementFeatureTable.loadFile(path.resolve(stringOption(args, 'atom-init')!)) : ElementFeatureTable.builtin();
     const options = trainOptionsFromArgs(args);
+    const transfer = transferFromArgs(args, io);
+    if (transfer) {
+      const arch = transferredArchitecture(transfer.source);
+      for (const [field, flag] of Object.entries(TRUNK_FLAGS) as [keyof typeof arch, string][]) {
+        const given = options.model?.[field];
+        if (stringOption(args, flag) !== undefined && given !== arch[field]) {
+          throw new UsageError(`--${flag} ${String(given)} differs from ${transfer.source.name}, which has ${field} = ${String(arch[field])}; leave --${flag} out with --from`);
+        }
+      }
+      options.model = { ...options.model, ...arch };
+      options.transfer = transfer;
+    }
+    const atomInit = stringOption(args, 'atom-init');
+    const features = atomInit
+      ? ElementFeatureTable.loadFile(path.resolve(atomInit))
+      : transfer
+        ? ElementFeatureTable.fromCgcnnJson(loadBundle(transfer.source.dir).json.elementFeatures.table, `${transfer.source.name} model.json`)
+        : ElementFeatureTable.builtin();
 
     io.err(`featurizing ${dir} ...`);
     const data = await loadLabelledDataset(dir, { settings: DEFAULT_GRAPH_SETTINGS, cacheDir: graphCacheDir() }).catch((e: unknown) => {
       throw new CommandFailure(e instanceof Error ? e.message : String(e));
     });
-    const requested = stringOption(args, 'tasks')?.split(',').map((s) => s.trim()).filter(Boolean) ?? data.scan.tasks.map((t) => t.name);
-    let columns: number[];
+    const list = (name: string): string[] | undefined => stringOption(args, name)?.split(',').map((s) => s.trim()).filter(Boolean);
+    const requested = list('tasks') ?? data.scan.tasks.map((t) => t.name);
+    let built: ReturnType<typeof buildTrainingTasks>;
     try {
-      columns = resolveTaskColumns(data.scan, requested);
+      built = buildTrainingTasks(data.scan, data.labels, { tasks: requested, classify: list('classify'), nonNegative: list('non-negative') });
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const tasks = columns.map((c) => data.scan.tasks[c]);
+    const { tasks, targets } = built;
     const weights = stringOption(args, 'weights');
     if (weights) {
       const w = weights.split(',').map(Number);
@@ -71,8 +102,12 @@ Example: mtcgcnn train data/ --tasks formation_energy_per_atom_eV,band_gap_eV --
     }
     io.err(`${data.graphs.length} crystals featurized in ${data.featurizeSeconds.toFixed(1)} s` + (data.failed.length ? `, ${data.failed.length} unreadable (left out): ${data.failed.slice(0, 3).map((f) => `${f.id}: ${f.reason}`).join('; ')}` : ''));
     for (const [i, t] of tasks.entries()) {
-      const n = data.labels[columns[i]].reduce((a, v) => a + (Number.isNaN(v) ? 0 : 1), 0);
-      io.err(`task ${t.name} (${t.unit || 'unitless'}): ${n} labels`);
+      const n = targets[i].reduce((a, v) => a + (Number.isNaN(v) ? 0 : 1), 0);
+      const how = t.kind === 'classification'
+        ? `classification${t.derivedFrom ? `, 1 where ${t.derivedFrom.column} < ${t.derivedFrom.below}` : ''}`
+        : `${t.unit || 'unitless'}${t.nonNegative ? ', non-negative' : ''}`;
+      const kept = transfer && transfer.source.config.tasks.some((s) => s.name === t.name) ? `; head from ${transfer.source.name}` : '';
+      io.err(`task ${t.name} = ${resolveTask(t).displayName} (${how}): ${n} labels${kept}`);
     }
 
     const controller = new AbortController();
@@ -82,7 +117,7 @@ Example: mtcgcnn train data/ --tasks formation_energy_per_atom_eV,band_gap_eV --
     let lastProgress = 0;
     const trainingData = {
       graphs: data.graphs,
-      targets: columns.map((c) => data.labels[c]),
+      targets,
       tasks,
       elementTable: features,
       graphSettings: DEFAULT_GRAPH_SETTINGS,
@@ -103,7 +138,7 @@ Example: mtcgcnn train data/ --tasks formation_energy_per_atom_eV,band_gap_eV --
         onEpoch: (r) => {
           if (quiet) return;
           if (io.isTty) io.err('');
-          const val = tasks.map((t, i) => `${t.name} ${fmt(r.valMae[i])} ${t.unit}`).join(', ');
+          const val = tasks.map((t, i) => `${t.name} ${fmt(r.valMae[i])} ${t.kind === 'classification' ? '(probability)' : t.unit}`).join(', ');
           const w = tasks.length > 1 ? `; weights ${r.weights.map((x) => x.toFixed(3)).join(', ')}` : '';
           io.err(`${options.members! > 1 ? `member ${r.member + 1} ` : ''}epoch ${r.epoch}/${options.epochs}: train loss ${r.trainLoss.map((x) => x.toFixed(4)).join(', ')}; validation MAE ${val}; lr ${r.lr.toExponential(2)}${w}; ${r.seconds.toFixed(1)} s`);
         },
@@ -115,7 +150,10 @@ Example: mtcgcnn train data/ --tasks formation_energy_per_atom_eV,band_gap_eV --
       throw e;
     }).finally(() => process.off('SIGINT', onSigint));
 
-    saveTrainedModel(out, result, trainingData, data.graphs, { datasetDir: dir, command: ['mtcgcnn', 'train', ...process.argv.slice(3)].join(' ') });
+    saveTrainedModel(out, result, trainingData, data.graphs, {
+      datasetDir: dir, command: ['mtcgcnn', 'train', ...process.argv.slice(3)].join(' '),
+      ...(transfer ? { startedFrom: { name: transfer.source.name, dir: transfer.source.dir } } : {}),
+    });
     io.out(`model written to ${out} (${result.members.length} member${result.members.length > 1 ? 's' : ''}, backend ${result.backend.name}, ${formatSeconds(result.durationSeconds)})`);
     if (result.testMetrics) io.out(formatMetricsTable(result.testMetrics, `test split (${result.split.test.length} crystals)`));
     return 0;
@@ -131,26 +169,53 @@ function progressLine(p: TrainProgress): string {
   return `${p.members > 1 ? `member ${p.member + 1}/${p.members} ` : ''}epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch}: loss ${losses}; ${p.crystalsPerSecond.toFixed(0)} crystals/s; elapsed ${formatSeconds(p.elapsedSeconds)}, ETA ${formatSeconds(p.etaSeconds)}`;
 }
 
+/**
+ * --from MODEL (resolved like --model), --freeze-convs, --trunk-lr-factor. Undefined without --from; the two others
+ * without --from are a usage error.
+ */
+function transferFromArgs(args: ParsedArgs, io: Parameters<Command['run']>[1]): TransferOptions | undefined {
+  const from = stringOption(args, 'from');
+  const freezeConvs = booleanOption(args, 'freeze-convs');
+  const factorGiven = stringOption(args, 'trunk-lr-factor') !== undefined;
+  if (from === undefined) {
+    if (freezeConvs || factorGiven) throw new UsageError('--freeze-convs and --trunk-lr-factor go with --from MODEL');
+    return undefined;
+  }
+  if (from.trim() === '') throw new UsageError('--from is empty');
+  if (stringOption(args, 'sharing') === 'soft') throw new UsageError('--from fine-tunes a hard-sharing model; leave out --sharing soft');
+  const resolved = resolveModelArgument(from, io);
+  const source = transferSourceFromBundle(loadBundle(resolved.dir), resolved.name);
+  return { source, freezeConvs, trunkLrFactor: numberOption(args, 'trunk-lr-factor', R.trunkLrFactor, RECIPE_LIMITS.trunkLrFactor) };
+}
+
+/** Architecture options that --from fixes (the model's own) and the flag that sets each. */
+const TRUNK_FLAGS: Partial<Record<(typeof TRUNK_FIELDS)[number], string>> = { convDim: 'atom-fea', numConv: 'conv', hiddenDim: 'hidden', headHidden: 'head-layers' };
+
+/** Defaults and ranges are the training settings' (core/train/settings.ts), as in the desktop app. */
 export function trainOptionsFromArgs(args: ParsedArgs): TrainOptions {
-  const weighting = choiceOption(args, 'weighting', ['fixed', 'uncertainty', 'gradnorm'] as const, 'fixed');
+  const weighting = choiceOption(args, 'weighting', WEIGHTING_MODES, D.weighting);
   const patience = stringOption(args, 'patience');
+  const seed = numberOption(args, 'seed', D.seed, L.seed);
+  const warmup = stringOption(args, 'warmup-epochs');
   return {
-    epochs: numberOption(args, 'epochs', 30, { min: 1, max: 100_000, integer: true }),
-    learningRate: numberOption(args, 'learning-rate', 0.003, { min: 1e-7, max: 1 }),
-    weightDecay: numberOption(args, 'weight-decay', 0, { min: 0, max: 1 }),
-    batchSize: numberOption(args, 'batch-size', 128, { min: 1, max: 4096, integer: true }),
-    ...(patience !== undefined && patience !== 'off' ? { patience: numberOption(args, 'patience', 0, { min: 1, integer: true }) } : {}),
-    seed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 1, integer: true }),
-    split: { seed: numberOption(args, 'seed', 0, { min: 0, max: 2 ** 31 - 1, integer: true }), trainFraction: numberOption(args, 'train-fraction', 0.6, { min: 0.01, max: 0.6 }) },
-    members: numberOption(args, 'ensemble', 1, { min: 1, max: 50, integer: true }),
+    loss: choiceOption(args, 'loss', LOSS_KINDS, R.loss),
+    ...(warmup !== undefined ? { warmupEpochs: numberOption(args, 'warmup-epochs', R.warmupEpochs, RECIPE_LIMITS.warmupEpochs) } : {}),
+    epochs: numberOption(args, 'epochs', D.epochs, L.epochs),
+    learningRate: numberOption(args, 'learning-rate', D.learningRate, L.learningRate),
+    weightDecay: numberOption(args, 'weight-decay', D.weightDecay, L.weightDecay),
+    batchSize: numberOption(args, 'batch-size', D.batchSize, L.batchSize),
+    ...(patience !== undefined && patience !== 'off' ? { patience: numberOption(args, 'patience', 0, PATIENCE_LIMITS) } : {}),
+    seed,
+    split: { seed, trainFraction: numberOption(args, 'train-fraction', D.trainRatio, TRAIN_FRACTION_LIMITS) },
+    members: numberOption(args, 'ensemble', D.members, L.members),
     lossWeighting: { kind: weighting } as LossWeightingSpec,
     model: {
-      sharing: choiceOption(args, 'sharing', ['hard', 'soft'] as const, 'hard'),
-      softSharingStrength: numberOption(args, 'soft-strength', DEFAULT_MODEL_CONFIG.softSharingStrength, { min: 0 }),
-      convDim: numberOption(args, 'atom-fea', DEFAULT_MODEL_CONFIG.convDim, { min: 1, max: 1024, integer: true }),
-      numConv: numberOption(args, 'conv', DEFAULT_MODEL_CONFIG.numConv, { min: 1, max: 12, integer: true }),
-      hiddenDim: numberOption(args, 'hidden', DEFAULT_MODEL_CONFIG.hiddenDim, { min: 1, max: 4096, integer: true }),
-      headHidden: numberOption(args, 'head-layers', DEFAULT_MODEL_CONFIG.headHidden, { min: 0, max: 8, integer: true }),
+      sharing: choiceOption(args, 'sharing', SHARING_MODES, D.sharing),
+      softSharingStrength: numberOption(args, 'soft-strength', D.softSharingStrength, L.softSharingStrength),
+      convDim: numberOption(args, 'atom-fea', D.convDim, L.convDim),
+      numConv: numberOption(args, 'conv', D.numConv, L.numConv),
+      hiddenDim: numberOption(args, 'hidden', D.hiddenDim, L.hiddenDim),
+      headHidden: numberOption(args, 'head-layers', D.headHidden, L.headHidden),
     },
   };
 }

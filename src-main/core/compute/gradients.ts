@@ -272,6 +272,21 @@ const configs: GradConfig[] = [
     }),
   },
   {
+    // Huber loss and the logistic loss (train/loss.ts).
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]): Grads => ({
+      x: () => tf.mul(dy as Tensor, tf.cast(tf.greater(saved[0], 0), 'float32')),
+    }),
+  },
+  {
+    kernelName: 'Log1p',
+    inputsToSave: ['x'],
+    gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]): Grads => ({
+      x: () => tf.div(dy as Tensor, tf.add(saved[0], tf.scalar(1))),
+    }),
+  },
+  {
     kernelName: 'Concat',
     saveAllInputs: true,
     gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): Grads => {

@@ -10,7 +10,7 @@
  */
 import { closeSync, fstatSync, openSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { inferUnit } from '../metrics/task-kind';
+import { inferUnit } from '../../../src-shared/task-kind';
 import { type SkipSummary, SkipTally } from '../screen/file-walk';
 import { ID_PROP_MAX_BYTES, IdPropTooLargeError, type IdPropDuplicate, type IdPropIssue, type IdPropOptions, parseIdProp } from './id-prop';
 

@@ -14,11 +14,12 @@
  */
 import { createHash } from 'node:crypto';
 import { repeatSeeds } from '../metrics/split';
+import { TRAIN_DEFAULTS } from '../../../src-shared/training-settings';
 
-/** The training split of the paper's 60/20/20 protocol (fraction of the whole dataset). */
-export const FULL_TRAIN_FRACTION = 0.6;
-export const VAL_FRACTION = 0.2;
-export const TEST_FRACTION = 0.2;
+/** The training split of the paper's 60/20/20 protocol (fraction of the whole dataset; train/settings.ts). */
+export const FULL_TRAIN_FRACTION = TRAIN_DEFAULTS.trainRatio;
+export const VAL_FRACTION = TRAIN_DEFAULTS.valRatio;
+export const TEST_FRACTION = TRAIN_DEFAULTS.testRatio;
 
 /** Above this many subsets of size >= 2 (i.e. more than 4 properties) only pairs and the all-task model are run. */
 export const MAX_ALL_SUBSETS = 11;
@@ -68,34 +69,33 @@ export interface ExperimentPreset {
   readonly train: ExperimentTrainSettings;
 }
 
+/** The paper's training settings (train/settings.ts) with the network `model`. */
+function paperTraining(epochs: number, model: Pick<ExperimentModelSettings, 'convDim' | 'numConv' | 'hiddenDim'>): ExperimentTrainSettings {
+  const d = TRAIN_DEFAULTS;
+  return {
+    epochs,
+    learningRate: d.learningRate,
+    weightDecay: d.weightDecay,
+    batchSize: d.batchSize,
+    weighting: d.weighting,
+    model: { convDim: model.convDim, numConv: model.numConv, hiddenDim: model.hiddenDim, headHidden: d.headHidden, sharing: d.sharing },
+  };
+}
+
 export const PRESETS: Readonly<Record<string, ExperimentPreset>> = {
   paper: {
     name: 'paper',
     description: 'MT-CGCNN paper protocol: 5 repeats, 30 epochs, CGCNN default network (64 atom features, 3 convolutions, hidden 128)',
     repeats: 5,
     fractions: [0.2, 0.3, 0.4, 0.5, 0.6],
-    train: {
-      epochs: 30,
-      learningRate: 0.003,
-      weightDecay: 0,
-      batchSize: 128,
-      weighting: 'fixed',
-      model: { convDim: 64, numConv: 3, hiddenDim: 128, headHidden: 1, sharing: 'hard' },
-    },
+    train: paperTraining(TRAIN_DEFAULTS.epochs, TRAIN_DEFAULTS),
   },
   tiny: {
     name: 'tiny',
     description: 'smoke test: 2 repeats, 2 epochs, a small network (16 atom features, 1 convolution, hidden 32)',
     repeats: 2,
     fractions: [0.3, 0.6],
-    train: {
-      epochs: 2,
-      learningRate: 0.003,
-      weightDecay: 0,
-      batchSize: 128,
-      weighting: 'fixed',
-      model: { convDim: 16, numConv: 1, hiddenDim: 32, headHidden: 1, sharing: 'hard' },
-    },
+    train: paperTraining(2, { convDim: 16, numConv: 1, hiddenDim: 32 }),
   },
 };
 

@@ -4,8 +4,8 @@
  * experiment that is still running or was stopped (`complete: false`, `missingJobs`).
  */
 import type { CombinationRun } from '../report/report-model';
-import { isBandGapTask } from '../metrics/task-kind';
-import { splitSizes, type Combination, type ExperimentPlan, type ExperimentSettings } from './plan';
+import { isBandGapTask } from '../../../src-shared/task-kind';
+import { FULL_TRAIN_FRACTION, splitSizes, type Combination, type ExperimentPlan, type ExperimentSettings } from './plan';
 import type { ExperimentDataset, JobRecord } from './runner';
 
 export const RESULTS_FORMAT = 'crystal-property-studio/experiment-results';
@@ -83,7 +83,7 @@ export function datasetInfo(data: ExperimentDataset, settings: ExperimentSetting
     crystals: data.graphs.length,
     failed: data.failed ?? 0,
     labelsPerTask,
-    split: splitSizes(data.graphs.length, 0.6),
+    split: splitSizes(data.graphs.length, FULL_TRAIN_FRACTION),
     graph: { radiusAngstrom: data.graphSettings.radiusAngstrom, maxNeighbors: data.graphSettings.maxNeighbors },
   };
 }

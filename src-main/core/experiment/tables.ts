@@ -10,7 +10,7 @@
 import { summarizeCombinations, summarizeFractions, type MeanStd, type ReportTask } from '../report/report-model';
 import { displayUnit, formatFixed, formatMeanStd, formatPercent, formatSig, withUnit } from '../../../src-shared/text-format';
 import { csvLine } from '../screen/csv-writer';
-import { isBandGapTask } from '../metrics/task-kind';
+import { isBandGapTask } from '../../../src-shared/task-kind';
 import { fractionText, FULL_TRAIN_FRACTION } from './plan';
 import type { ExperimentResults } from './results';
 

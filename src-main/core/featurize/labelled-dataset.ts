@@ -8,6 +8,8 @@ import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
 import { encodeGraphs } from '../graph/graph-codec';
 import type { ReadOptions } from '../io';
 import { featurizeDataset, type FeaturizeError } from './featurize-dataset';
+import { METAL_THRESHOLD_EV } from '../metrics/classification';
+import { type ModelTaskSpec, PROBABILITY_UNIT, resolveTask } from '../model/config';
 
 export interface LabelledDataset {
   readonly scan: DatasetScan;
@@ -55,4 +57,69 @@ export function resolveTaskColumns(scan: DatasetScan, requested: readonly string
     const columns = scan.tasks.map((t) => t.name).join(', ');
     throw new Error(matches.length ? `task "${name}" is ambiguous: ${matches.map(([n]) => n).join(', ')}` : `no column "${name}" in ${scan.idPropFile} (columns: ${columns})`);
   });
+}
+
+/**
+ * Which columns become which tasks. `classify` entries: "COL" (a column of 0/1 labels learned as a binary
+ * classification) or "NAME=COL<X" (a new 0/1 task NAME, 1 where COL < X in COL's unit, e.g.
+ * "is_metal=band_gap_eV<0.025"; the derivation is recorded in the task and so in the model card). Derived tasks
+ * come after the requested columns. `nonNegative`: columns whose predictions are clamped at 0 (band gaps are by
+ * default).
+ */
+export interface TaskColumnsSpec {
+  readonly tasks: readonly string[];
+  readonly classify?: readonly string[];
+  readonly nonNegative?: readonly string[];
+}
+
+export interface TrainingTasks {
+  readonly tasks: ModelTaskSpec[];
+  /** One column per task, NaN = missing. */
+  readonly targets: Float64Array[];
+}
+
+const DERIVED = /^\s*([^=<\s]+)\s*=\s*([^<]+?)\s*<\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*$/;
+
+/** The metal / non-metal task derived from a band-gap column: is_metal = 1 where the gap is below 0.025 eV. */
+export function metalClassifierSpec(bandGapColumn: string): string {
+  return `is_metal=${bandGapColumn}<${METAL_THRESHOLD_EV}`;
+}
+
+export function buildTrainingTasks(scan: DatasetScan, labels: readonly Float64Array[], spec: TaskColumnsSpec): TrainingTasks {
+  const columns = resolveTaskColumns(scan, spec.tasks);
+  const classified = new Set<number>();
+  const derived: { name: string; column: number; below: number }[] = [];
+  for (const entry of spec.classify ?? []) {
+    const m = DERIVED.exec(entry);
+    if (m) {
+      derived.push({ name: m[1], column: resolveTaskColumns(scan, [m[2]])[0], below: Number(m[3]) });
+      continue;
+    }
+    if (entry.includes('=') || entry.includes('<')) throw new Error(`classification "${entry}" is neither a column nor NAME=COLUMN<THRESHOLD`);
+    const c = resolveTaskColumns(scan, [entry.trim()])[0];
+    if (!columns.includes(c)) throw new Error(`classification column ${scan.tasks[c].name} is not one of the tasks to learn`);
+    const bad = labels[c].find((v) => !Number.isNaN(v) && v !== 0 && v !== 1);
+    if (bad !== undefined) throw new Error(`column ${scan.tasks[c].name} of ${scan.idPropFile} holds ${bad}; a classification column holds 0 and 1 only`);
+    classified.add(c);
+  }
+  const nonNegative = new Set((spec.nonNegative ?? []).map((n) => resolveTaskColumns(scan, [n.trim()])[0]));
+  for (const c of nonNegative) {
+    if (!columns.includes(c)) throw new Error(`non-negative column ${scan.tasks[c].name} is not one of the tasks to learn`);
+    if (classified.has(c)) throw new Error(`column ${scan.tasks[c].name} cannot be both a classification and a non-negative property`);
+  }
+  const tasks: ModelTaskSpec[] = columns.map((c) => {
+    const t = scan.tasks[c];
+    if (classified.has(c)) return { name: t.name, unit: PROBABILITY_UNIT, kind: 'classification' as const };
+    return { name: t.name, unit: t.unit, ...(nonNegative.has(c) ? { nonNegative: true } : {}) };
+  });
+  const targets = columns.map((c) => labels[c]);
+  for (const d of derived) {
+    if (tasks.some((t) => t.name === d.name) || scan.tasks.some((t) => t.name === d.name)) {
+      throw new Error(`derived task ${d.name} has the name of a column; choose another name`);
+    }
+    const from = scan.tasks[d.column];
+    tasks.push({ name: d.name, unit: PROBABILITY_UNIT, kind: 'classification', derivedFrom: { column: from.name, below: d.below } });
+    targets.push(Float64Array.from(labels[d.column], (v) => (Number.isNaN(v) ? NaN : v < d.below ? 1 : 0)));
+  }
+  return { tasks: tasks.map((t) => resolveTask(t)), targets };
 }

@@ -1,6 +1,6 @@
 export * from './regression';
 export * from './classification';
-export * from './task-kind';
+export * from '../../../src-shared/task-kind';
 export * from './normalizer';
 export * from './split';
 export * from './summary';

@@ -1,6 +1,7 @@
 /**
  * Deterministic, seeded data splits (CGCNN style: shuffle once, then contiguous parts).
  */
+import { TRAIN_DEFAULTS } from '../../../src-shared/training-settings';
 
 /**
  * Seeded PRNG returning floats in [0, 1). SplitMix32-style: a Weyl sequence (golden-ratio
@@ -39,7 +40,7 @@ export function shuffleInPlace<A extends MutableArrayLike<unknown>>(array: A, rn
 
 export interface SplitOptions {
   readonly seed: number;
-  /** Default 0.6. train + val + test ratios must sum to 1; the train size is what is left. */
+  /** Default TRAIN_DEFAULTS' (0.6/0.2/0.2). train + val + test ratios must sum to 1; the train size is what is left. */
   readonly trainRatio?: number;
   /** Default 0.2. */
   readonly valRatio?: number;
@@ -65,7 +66,7 @@ export interface SplitIndices {
  * train = the rest, so no crystal is dropped (unless trainFraction asks for fewer).
  */
 export function splitIndices(n: number, options: SplitOptions): SplitIndices {
-  const { seed, trainRatio = 0.6, valRatio = 0.2, testRatio = 0.2, trainFraction } = options;
+  const { seed, trainRatio = TRAIN_DEFAULTS.trainRatio, valRatio = TRAIN_DEFAULTS.valRatio, testRatio = TRAIN_DEFAULTS.testRatio, trainFraction } = options;
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
   for (const [name, r] of [['trainRatio', trainRatio], ['valRatio', valRatio], ['testRatio', testRatio]] as const) {
     if (!Number.isFinite(r) || r < 0 || r > 1) throw new RangeError(`${name} must be in [0, 1], got ${r}`);

@@ -14,7 +14,8 @@ import * as path from 'node:path';
 import type { GraphSettings } from '../graph/crystal-graph';
 import type { MetricsJson } from '../metrics/summary';
 import type { TargetNormalizerJson } from '../metrics/normalizer';
-import type { ModelConfig } from './config';
+import { type DerivedLabel, type ModelConfig, resolveTask } from './config';
+import type { TaskKind } from '../../../src-shared/task-kind';
 import { type TensorRecord, paramSpecs } from './params';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, BundleError, checkModelJson, memberFileName } from './bundle-schema';
 import type { LossWeightingSpec, LossWeightingState } from '../train/loss';
@@ -63,7 +64,17 @@ export interface ModelJson {
   architecture: ModelConfig;
   graphSettings: GraphSettings;
   elementFeatures: { format: 'cgcnn-atom-init'; dimension: number; rows: number; table: Record<string, number[]> };
-  tasks: Array<{ name: string; unit: string; normalizer: TargetNormalizerJson }>;
+  /**
+   * Per task (architecture order). kind, displayName, nonNegative and derivedFrom repeat the architecture's task
+   * (absent in bundles written before task metadata: the defaults of resolveTask apply). decisionThreshold: the
+   * threshold chosen on the validation split (classification: on the probability; band gap: on the predicted gap
+   * for the metal / non-metal call), absent when none was chosen (then 0.5 / 0.025 eV).
+   */
+  tasks: Array<{
+    name: string; unit: string; normalizer: TargetNormalizerJson;
+    kind?: TaskKind; displayName?: string; nonNegative?: boolean; derivedFrom?: DerivedLabel;
+    decisionThreshold?: number; decisionThresholdChosenOn?: string;
+  }>;
   lossWeighting: LossWeightingSpec | null;
   trainingCard: TrainingCard | null;
   /** What the training crystals covered; screening flags crystals outside it as out of domain. */
@@ -88,6 +99,8 @@ export interface LoadedBundle {
   elementMatrix: Float32Array;
   elementDimension: number;
   normalizers: TargetNormalizerJson[];
+  /** Decision thresholds by task name (see ModelJson.tasks); only the tasks that have one. */
+  decisionThresholds: Record<string, number>;
   members: TensorRecord[][];
 }
 
@@ -171,7 +184,15 @@ export function saveBundle(
       format: 'cgcnn-atom-init', dimension: table.dimension, rows: matrix.length / table.dimension,
       table: elementTableToCgcnnJson(matrix, table.dimension),
     },
-    tasks: result.config.tasks.map((t, i) => ({ name: t.name, unit: t.unit, normalizer: result.normalizers[i] })),
+    tasks: result.config.tasks.map((t, i) => {
+      const r = resolveTask(t);
+      const threshold = result.decisionThresholds?.[t.name];
+      return {
+        name: t.name, unit: r.unit, normalizer: result.normalizers[i], kind: r.kind, displayName: r.displayName, nonNegative: r.nonNegative,
+        ...(r.derivedFrom ? { derivedFrom: r.derivedFrom } : {}),
+        ...(threshold !== undefined ? { decisionThreshold: threshold, decisionThresholdChosenOn: 'validation split' } : {}),
+      };
+    }),
     lossWeighting: result.trainOptions.lossWeighting,
     trainingCard: {
       dataset: { name: data.datasetName ?? null, contentHash: data.datasetHash ?? null, crystals: data.graphs.length },
@@ -251,6 +272,18 @@ export function loadBundle(dir: string): LoadedBundle {
   });
   return {
     dir, json, config, graphSettings: json.graphSettings, elementMatrix, elementDimension: ef.dimension,
-    normalizers: json.tasks.map((t) => t.normalizer), members,
+    normalizers: json.tasks.map((t) => t.normalizer), decisionThresholds: bundleDecisionThresholds(json), members,
   };
+}
+
+function bundleDecisionThresholds(json: ModelJson): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of json.tasks) {
+    if (t.decisionThreshold === undefined) continue;
+    if (typeof t.decisionThreshold !== 'number' || !Number.isFinite(t.decisionThreshold)) {
+      throw new BundleError(`model bundle task ${t.name}: decisionThreshold ${String(t.decisionThreshold)} is not a number`);
+    }
+    out[t.name] = t.decisionThreshold;
+  }
+  return out;
 }

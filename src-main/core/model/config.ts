@@ -12,15 +12,63 @@
  * With the defaults this is the MT-CGCNN reference (hard parameter sharing, n_hp = 1): each task owns
  * Linear(64->128) -> softplus -> Linear(128->1) after the shared convolutional trunk; for one task it is
  * exactly CGCNN (softplus -> Linear(64->128) -> softplus -> Linear(128->1)).
+ * The widths, depths and sharing defaults are the training settings' (train/settings.ts, their one home).
  */
+import { type SharingModeName, TRAIN_DEFAULTS } from '../../../src-shared/training-settings';
 
-export type SharingMode = 'hard' | 'soft';
+import { type TaskKind, taskDefaults } from '../../../src-shared/task-kind';
 
+export type SharingMode = SharingModeName;
+
+/** A 0/1 task made from a regression column: 1 where `column` < `below` (metal = band gap < 0.025 eV). */
+export interface DerivedLabel {
+  readonly column: string;
+  /** Threshold in the column's unit; label 1 strictly below it. */
+  readonly below: number;
+}
+
+/**
+ * One task of a model. Only name and unit are required (bundles written before task metadata existed have
+ * just these); resolveTask fills in the rest from the column name (task-kind.ts).
+ */
 export interface ModelTaskSpec {
   /** CSV column name. */
   readonly name: string;
-  /** Unit string ('' when unknown). */
+  /** Unit string ('' when unknown; 'probability' for classification). */
   readonly unit: string;
+  /** 'regression' (default) or 'classification' (binary; the head outputs a logit, predictions are probabilities). */
+  readonly kind?: TaskKind;
+  /** Human name shown in the app, reports and readable CSV headers ("Band gap"). */
+  readonly displayName?: string;
+  /** The property cannot be negative: predictions are clamped at 0 (regression only). */
+  readonly nonNegative?: boolean;
+  /** Classification tasks derived from a regression column by a threshold (written in the model card). */
+  readonly derivedFrom?: DerivedLabel;
+}
+
+/** The "unit" of a classification task's predictions (so CSV headers read "is_metal (probability)"). */
+export const PROBABILITY_UNIT = 'probability';
+
+export type ResolvedTaskSpec = Required<Omit<ModelTaskSpec, 'derivedFrom'>> & Pick<ModelTaskSpec, 'derivedFrom'>;
+
+/** The task with its defaults filled in (known columns: display name, kind, non-negative; others: a readable name). */
+export function resolveTask(t: ModelTaskSpec): ResolvedTaskSpec {
+  const d = taskDefaults(t.name, t.unit);
+  const kind = t.kind ?? d.kind;
+  return {
+    name: t.name,
+    unit: kind === 'classification' ? PROBABILITY_UNIT : t.unit,
+    kind,
+    displayName: t.displayName ?? d.displayName,
+    nonNegative: kind === 'regression' ? t.nonNegative ?? d.nonNegative : false,
+    ...(t.derivedFrom ? { derivedFrom: t.derivedFrom } : {}),
+  };
+}
+
+/** The display name with the unit, for headers people read: "Band gap (eV)", "Metal / non-metal (probability)". */
+export function taskLabel(t: ModelTaskSpec): string {
+  const r = resolveTask(t);
+  return r.unit.trim() === '' ? r.displayName : `${r.displayName} (${r.unit})`;
 }
 
 export interface ModelConfig {
@@ -52,13 +100,13 @@ export interface ModelConfig {
 export const DEFAULT_MODEL_CONFIG: Omit<ModelConfig, 'tasks'> = Object.freeze({
   atomFeatureDim: 92,
   bondFeatureDim: 41,
-  convDim: 64,
-  numConv: 3,
-  hiddenDim: 128,
+  convDim: TRAIN_DEFAULTS.convDim,
+  numConv: TRAIN_DEFAULTS.numConv,
+  hiddenDim: TRAIN_DEFAULTS.hiddenDim,
   sharedHidden: 0,
-  headHidden: 1,
-  sharing: 'hard' as SharingMode,
-  softSharingStrength: 1e-3,
+  headHidden: TRAIN_DEFAULTS.headHidden,
+  sharing: TRAIN_DEFAULTS.sharing,
+  softSharingStrength: TRAIN_DEFAULTS.softSharingStrength,
   bnEpsilon: 1e-5,
   bnMomentum: 0.1,
 });
@@ -90,6 +138,9 @@ export function validateModelConfig(c: ModelConfig): void {
   for (const t of c.tasks) {
     if (typeof t.name !== 'string' || t.name.length === 0) throw new RangeError('model config: task without a name');
     if (names.has(t.name)) throw new RangeError(`model config: duplicate task ${t.name}`);
+    if (t.kind !== undefined && t.kind !== 'regression' && t.kind !== 'classification') {
+      throw new RangeError(`model config: task ${t.name} has unknown kind ${String(t.kind)}`);
+    }
     names.add(t.name);
   }
   if (!(c.bnEpsilon > 0)) throw new RangeError('model config: bnEpsilon must be > 0');

@@ -15,12 +15,14 @@ import type { CrystalGraph } from '../graph/crystal-graph';
 import { currentBackend, initBackend } from '../compute/backend';
 import { BondBasis, checkElementsCovered } from './batch';
 import { type LoadedBundle, loadBundle } from './bundle';
+import type { ModelTaskSpec } from './config';
 import { type ComputePath, INFERENCE_EDGE_BUDGET, predictNormalized } from './inference';
 import { FoldedNetwork } from './network';
 import { GroupedBatchBuilder } from './grouped-batch';
 import { GroupedEnsemble, disposeGroupedTensors, groupedBatchToTensors } from './grouped-inference';
 import { groupedKernelsAvailable } from '../compute/grouped-kernels';
 import { ParamStore } from './params';
+import { taskOutput } from './task-output';
 import { type MetricsJson, evaluatePredictions } from '../metrics/summary';
 
 export interface PredictionResult {
@@ -101,7 +103,7 @@ export class Predictor {
     return new Predictor(loadBundle(dir), opts);
   }
 
-  get tasks(): ReadonlyArray<{ name: string; unit: string }> {
+  get tasks(): ReadonlyArray<ModelTaskSpec> {
     return this.bundle.config.tasks;
   }
 
@@ -120,11 +122,12 @@ export class Predictor {
     const K = this.nets.length;
     const sum = Array.from({ length: T }, () => new Float64Array(n));
     const sq = Array.from({ length: T }, () => new Float64Array(n));
+    const outputs = this.bundle.config.tasks.map((task, t) => taskOutput(task, this.bundle.normalizers[t]));
     const accumulate: Accumulate = (p, stride, offset, first, count) => {
       for (let t = 0; t < T; t++) {
-        const { mean, std } = this.bundle.normalizers[t];
+        const out = outputs[t];
         for (let i = 0; i < count; i++) {
-          const y = p[i * stride + offset + t] * std + mean;
+          const y = out(p[i * stride + offset + t]);
           sum[t][first + i] += y;
           sq[t][first + i] += y * y;
         }
@@ -197,7 +200,8 @@ export class Predictor {
   /** Predicts `graphs` and scores them against `targets` (per task, original units, NaN = no label). */
   evaluate(graphs: readonly CrystalGraph[], targets: readonly ArrayLike<number>[]): { metrics: MetricsJson; predictions: PredictionResult } {
     const predictions = this.predict(graphs);
-    return { metrics: evaluatePredictions(this.bundle.config.tasks, targets, predictions.mean), predictions };
+    const metrics = evaluatePredictions(this.bundle.config.tasks, targets, predictions.mean, { decisionThresholds: this.bundle.decisionThresholds });
+    return { metrics, predictions };
   }
 
   dispose(): void {

@@ -2,11 +2,15 @@
  * The screening CSV layout:
  *   id,file,formula,n_atoms,<task> (<unit>)[,<task>_std (<unit>)]...,[metal,]out_of_domain,error
  * - std columns only for an ensemble (ensembleSize > 1), right after their task's column;
- * - metal ("metal" / "non-metal", band gap below / at or above 0.025 eV) only when the model has a band-gap task;
+ * - metal ("metal" / "non-metal") when the model has a metal / non-metal classifier (metal when its probability is
+ *   above its decision threshold, 0.5 unless one was chosen on the validation split) or else a band-gap task (metal
+ *   when the predicted gap is below the model's decision threshold, 0.025 eV unless one was chosen);
+ * - a classification task's column is its probability: "<task> (probability)";
  * - out_of_domain: "true" / "false";
  * - error: empty for a good row; for a file that could not be screened, the reason (all value columns empty).
  */
 import type { ScreeningModel, ScreeningTask } from './model';
+import { taskDefaults } from '../../../src-shared/task-kind';
 
 /** Band gaps below this (eV) count as metals (the usual DFT convention, e.g. MT-CGCNN's sample data). */
 export const METAL_GAP_THRESHOLD_EV = 0.025;
@@ -18,10 +22,19 @@ export interface OutputLayout {
   readonly header: readonly string[];
   readonly tasks: readonly ScreeningTask[];
   readonly withStd: boolean;
-  /** Index of the band-gap task, or -1 when there is no metal column. */
+  /** Index of the band-gap task, or -1 when there is none. */
   readonly bandGapTask: number;
-  /** The metal threshold in the band-gap task's unit. */
+  /** The task the metal column comes from (the classifier, else the band gap), -1 when there is no metal column. */
+  readonly metalTask: number;
+  /** 'probability-above': metal when the classifier's probability > metalThreshold; 'gap-below': gap < metalThreshold. */
+  readonly metalRule: 'probability-above' | 'gap-below';
+  /** The metal decision threshold (probability, or in the band-gap task's unit). */
   readonly metalThreshold: number;
+}
+
+/** Index of the metal / non-metal classification task, or -1. */
+export function findMetalClassifier(tasks: readonly ScreeningTask[]): number {
+  return tasks.findIndex((t) => (t.kind ?? (t.unit === 'probability' ? 'classification' : 'regression')) === 'classification' && taskDefaults(t.name).displayName === 'Metal / non-metal');
 }
 
 function columnName(name: string, unit: string): string {
@@ -46,7 +59,7 @@ function thresholdInUnit(unit: string): number {
   return METAL_GAP_THRESHOLD_EV;
 }
 
-export function outputLayout(model: Pick<ScreeningModel, 'tasks' | 'bandGapTask' | 'ensembleSize'>): OutputLayout {
+export function outputLayout(model: Pick<ScreeningModel, 'tasks' | 'bandGapTask' | 'ensembleSize' | 'decisionThresholds'>): OutputLayout {
   if (model.tasks.length === 0) throw new RangeError('the model has no tasks');
   const withStd = model.ensembleSize > 1;
   const header: string[] = [...FIXED_LEADING];
@@ -55,15 +68,20 @@ export function outputLayout(model: Pick<ScreeningModel, 'tasks' | 'bandGapTask'
     if (withStd) header.push(columnName(`${t.name}_std`, t.unit));
   }
   const bandGapTask = findBandGapTask(model);
-  if (bandGapTask >= 0) header.push('metal');
+  const classifier = model.bandGapTask === null ? -1 : findMetalClassifier(model.tasks);
+  const metalTask = classifier >= 0 ? classifier : bandGapTask;
+  if (metalTask >= 0) header.push('metal');
   header.push('out_of_domain', 'error');
   if (new Set(header).size !== header.length) throw new RangeError(`task names give duplicate columns: ${header.join(',')}`);
+  const chosen = metalTask >= 0 ? model.decisionThresholds?.[model.tasks[metalTask].name] : undefined;
   return {
     header,
     tasks: model.tasks,
     withStd,
     bandGapTask,
-    metalThreshold: bandGapTask >= 0 ? thresholdInUnit(model.tasks[bandGapTask].unit) : NaN,
+    metalTask,
+    metalRule: classifier >= 0 ? 'probability-above' : 'gap-below',
+    metalThreshold: metalTask < 0 ? NaN : chosen ?? (classifier >= 0 ? 0.5 : thresholdInUnit(model.tasks[bandGapTask].unit)),
   };
 }
 
@@ -104,10 +122,7 @@ export function predictionRow(layout: OutputLayout, v: RowValues): string[] {
     row.push(formatValue(v.mean[t]));
     if (layout.withStd) row.push(v.std ? formatValue(v.std[t]) : '');
   });
-  if (layout.bandGapTask >= 0) {
-    const gap = v.mean[layout.bandGapTask];
-    row.push(Number.isNaN(gap) ? '' : gap < layout.metalThreshold ? 'metal' : 'non-metal');
-  }
+  if (layout.metalTask >= 0) row.push(metalCall(layout, v.mean[layout.metalTask]));
   row.push(v.outOfDomain ? 'true' : 'false', '');
   return row;
 }
@@ -125,4 +140,11 @@ export function errorRow(layout: OutputLayout, id: string, file: string, error: 
 
 export function errorColumn(layout: OutputLayout): number {
   return layout.header.length - 1;
+}
+
+/** "metal" / "non-metal" from the metal task's prediction ('' for NaN). */
+export function metalCall(layout: Pick<OutputLayout, 'metalRule' | 'metalThreshold'>, value: number): '' | 'metal' | 'non-metal' {
+  if (Number.isNaN(value)) return '';
+  const metal = layout.metalRule === 'probability-above' ? value > layout.metalThreshold : value < layout.metalThreshold;
+  return metal ? 'metal' : 'non-metal';
 }

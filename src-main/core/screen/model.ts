@@ -7,8 +7,10 @@ import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
 export interface ScreeningTask {
   /** Property name as in the training CSV, e.g. "band_gap". */
   readonly name: string;
-  /** Unit of the predictions (original units), e.g. "eV"; "" when dimensionless. */
+  /** Unit of the predictions (original units), e.g. "eV"; "" when dimensionless; "probability" for a classification. */
   readonly unit: string;
+  /** 'classification': the value is the probability of label 1 (default 'regression'). */
+  readonly kind?: 'regression' | 'classification';
 }
 
 /** The training set's coverage: a crystal outside it is flagged out_of_domain (still predicted). */
@@ -39,6 +41,12 @@ export interface ScreeningModel {
    * (a name containing "band gap"/"band_gap"/"bandgap", or exactly "gap"/"Eg"); null: no metal column.
    */
   readonly bandGapTask?: string | null;
+  /**
+   * Decision thresholds chosen on the validation split, by task name (model.json): a metal / non-metal classifier's
+   * on its probability (metal when above), a band gap's on the predicted gap (metal when below). Defaults 0.5 and
+   * 0.025 eV.
+   */
+  readonly decisionThresholds?: Readonly<Record<string, number>>;
   /** Predicts a batch of graphs (any size up to the batch size screening uses). */
   predict(graphs: readonly CrystalGraph[]): Promise<ScreeningPrediction>;
 }

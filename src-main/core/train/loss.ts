@@ -1,6 +1,16 @@
 /**
- * Multi-task loss (MT-CGCNN eq. 6-7): per-task MSE on normalised targets over the LABELLED crystals of
- * the batch (missing labels, NaN, are masked out), combined with task weights:
+ * Multi-task loss (MT-CGCNN eq. 6-7): a per-task loss over the LABELLED crystals of the batch (missing labels,
+ * NaN, are masked out), combined with task weights.
+ *
+ * Per-task loss (maskedTaskLoss): regression tasks on normalised targets with the chosen regression loss,
+ *   mse    (z - y)^2                         the reference's
+ *   l1     |z - y|                           what is reported (MAE); gradient of constant size
+ *   huber  0.5 (z - y)^2 / d for |z - y| <= d, |z - y| - 0.5 d beyond (d = HUBER_DELTA in normalised units;
+ *          divided by d so that it is L1 with slope 1 for large errors and tends to MSE/2d near 0)
+ * and classification tasks (0/1 labels, the head outputs a logit z) with the logistic loss, binary cross-entropy
+ * with logits in its stable form max(z, 0) - z y + log(1 + exp(-|z|)).
+ *
+ * Weighting:
  *
  *   fixed        L = sum_t w_t L_t, user weights normalised to sum 1 (default equal: the reference's mean)
  *   uncertainty  L = sum_t [ 0.5 exp(-s_t) L_t + 0.5 s_t ],  s_t = log sigma_t^2 learned
@@ -11,9 +21,14 @@
  *                Ltilde_t = L_t / L_t(first step); w -= lr * sign(G_t - target_t) * ||dL_t/dh||, then
  *                renormalised to sum 1. The shared layer is the pooled crystal representation h (the
  *                trunk's output; cheaper than the last shared weight matrix, a common GradNorm variant).
+ *
+ * Everything about task weighting lives here: the trainer asks LossWeighter for the total loss inside the tape,
+ * for GradNorm's per-task gradient norms (taskGradientNorms, before the parameter update) and hands them back
+ * after the update (afterStep).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Scalar, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import type { LossKindName } from '../../../src-shared/training-settings';
 
 export type LossWeightingSpec =
   | { kind: 'fixed'; weights?: readonly number[] }
@@ -34,6 +49,47 @@ export interface LossWeightingState {
 export function maskedTaskMse(pred: Tensor2D, target: Tensor2D, mask: Tensor2D, invCounts: Tensor1D): Tensor1D {
   const se = tf.mul(tf.square(tf.sub(pred, target)), mask);
   return tf.mul(tf.sum(se, 0), invCounts) as Tensor1D;
+}
+
+/** Loss of the regression tasks (the names and the default live with the training settings). */
+export type { LossKindName as RegressionLoss } from '../../../src-shared/training-settings';
+export { LOSS_KINDS as REGRESSION_LOSSES } from '../../../src-shared/training-settings';
+
+/** Huber transition in normalised units (1 standard deviation of the training targets). */
+export const HUBER_DELTA = 1;
+
+/** Element-wise regression loss, [B, T]. */
+function regressionLoss(kind: LossKindName, pred: Tensor2D, target: Tensor2D): Tensor2D {
+  const d = tf.sub(pred, target);
+  if (kind === 'mse') return tf.square(d) as Tensor2D;
+  const a = tf.abs(d);
+  if (kind === 'l1') return a as Tensor2D;
+  // With excess = relu(a - d) and q = min(a, d) = a - excess: (0.5 q^2 + d excess) / d (relu: a kernel with a
+  // gradient on every backend, unlike minimum).
+  const excess = tf.relu(tf.sub(a, HUBER_DELTA));
+  const q = tf.sub(a, excess);
+  return tf.div(tf.add(tf.mul(tf.square(q), 0.5), tf.mul(excess, HUBER_DELTA)), HUBER_DELTA) as Tensor2D;
+}
+
+/** Element-wise binary cross-entropy with logits, [B, T] (stable form). */
+function logisticLoss(logit: Tensor2D, label: Tensor2D): Tensor2D {
+  return tf.add(tf.sub(tf.relu(logit), tf.mul(logit, label)), tf.log1p(tf.exp(tf.neg(tf.abs(logit))))) as Tensor2D;
+}
+
+/**
+ * Per-task masked loss, [T]: `regression` for the tasks whose `isClassification` flag is 0, the logistic loss for
+ * those where it is 1 ([T] of 0/1, or undefined when there is no classification task). Tasks without labels in the
+ * batch give 0.
+ */
+export function maskedTaskLoss(
+  kind: LossKindName, pred: Tensor2D, target: Tensor2D, mask: Tensor2D, invCounts: Tensor1D, isClassification?: Tensor1D,
+): Tensor1D {
+  let el = regressionLoss(kind, pred, target);
+  if (isClassification) {
+    const c = tf.reshape(isClassification, [1, -1]);
+    el = tf.add(tf.mul(el, tf.sub(1, c)), tf.mul(logisticLoss(pred, target), c)) as Tensor2D;
+  }
+  return tf.mul(tf.sum(tf.mul(el, mask), 0), invCounts) as Tensor1D;
 }
 
 /** 1/count per task and presence (count > 0) flags, from a [B, T] mask. */
@@ -97,6 +153,48 @@ export class LossWeighter {
       return Array.from(this.logVar.dataSync(), (s) => 0.5 * Math.exp(-s));
     }
     return this.weights.slice();
+  }
+
+  /** True when the weighting needs the shared representation h of every step (GradNorm). */
+  get needsSharedRepresentation(): boolean {
+    return this.kind === 'gradnorm';
+  }
+
+  /**
+   * GradNorm's measurement for one step, taken before the parameter update: ||dL_t/dh_t|| for every task, where
+   * L_t is the task's unweighted masked MSE and h_t [B, width] the shared representation feeding its head
+   * (`head(h, t)` -> [B, 1] normalised prediction). Tasks without labels in the batch give 0.
+   * `target`, `mask` [B, T]; `counts` from maskCounts.
+   */
+  taskGradientNorms(
+    shared: readonly Tensor2D[],
+    head: (h: Tensor2D, task: number) => Tensor2D,
+    target: Tensor2D,
+    mask: Tensor2D,
+    counts: { inv: Float32Array; present: Float32Array },
+  ): number[] {
+    const [B] = target.shape;
+    return Array.from({ length: this.numTasks }, (_, t) =>
+      counts.present[t] > 0
+        ? tf.tidy(() => {
+            const tcol = tf.slice(target, [0, t], [B, 1]);
+            const mcol = tf.slice(mask, [0, t], [B, 1]);
+            const g = tf.grad((h: Tensor) => {
+              const p = head(h as Tensor2D, t);
+              return tf.mul(tf.sum(tf.mul(tf.square(tf.sub(p, tcol)), mcol)), counts.inv[t]);
+            })(shared[t]);
+            return tf.sqrt(tf.sum(tf.square(g))).dataSync()[0];
+          })
+        : 0,
+    );
+  }
+
+  /**
+   * After the parameter update of a step: GradNorm adapts its weights from the step's task losses and the norms
+   * taskGradientNorms measured (undefined: nothing to do, as for fixed and uncertainty weighting).
+   */
+  afterStep(taskLosses: readonly number[], gradNorms: readonly number[] | undefined, present: ArrayLike<number>): void {
+    if (gradNorms) this.gradNormUpdate(taskLosses, gradNorms, present);
   }
 
   /**

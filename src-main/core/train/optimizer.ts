@@ -47,12 +47,14 @@ export class Adam {
 
   /**
    * One update. `grads` maps names to gradients (missing/null = no update for that parameter, moments kept);
-   * `params` maps names to variables; `noDecay(name)` exempts parameters from weight decay. Gradients are NOT
-   * disposed here.
+   * `params` maps names to variables; `noDecay(name)` exempts parameters from weight decay; `lrFactor(name)`
+   * scales the learning rate of a parameter (e.g. a smaller one for a transferred trunk; default 1). Gradients
+   * are NOT disposed here.
    */
   apply(
     params: Map<string, Variable>, grads: Record<string, Tensor | null | undefined>, lr: number,
     noDecay: (name: string) => boolean = () => false,
+    lrFactor: (name: string) => number = () => 1,
   ): void {
     this.step++;
     const t = this.step;
@@ -71,6 +73,7 @@ export class Adam {
       for (const [name, p] of params) {
         const g = grads[name];
         if (!g) continue;
+        const f = lrFactor(name);
         const m = this.slot(this.m, name, p);
         const v = this.slot(this.v, name, p);
         const m1 = tf.add(tf.mul(m, b1), tf.mul(g, nb1));
@@ -79,8 +82,8 @@ export class Adam {
         v.assign(v1);
         const denom = tf.add(tf.mul(tf.sqrt(v1), invSqrtBc2), eps);
         let base: Tensor = p;
-        if (decay && !noDecay(name)) base = tf.mul(p, decay);
-        p.assign(tf.sub(base, tf.mul(tf.div(m1, denom), ss)));
+        if (this.weightDecay > 0 && !noDecay(name)) base = tf.mul(p, f === 1 ? decay! : tf.scalar(1 - lr * f * this.weightDecay));
+        p.assign(tf.sub(base, tf.mul(tf.div(m1, denom), f === 1 ? ss : tf.scalar(stepSize * f))));
       }
     });
   }

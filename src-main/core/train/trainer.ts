@@ -10,23 +10,33 @@
  *   best parameters kept, optional early stopping, and an atomic checkpoint holding everything needed for a
  *   bit-identical continuation (params incl. BN running stats, Adam moments and step, loss-weighting state,
  *   history, best params, early-stopping counters).
+ *
+ * Shape: prepareRun (split, normalisers, config, fingerprint; once per call), then per ensemble member a
+ * MemberTrainer whose steps are restore -> per epoch [trainEpoch (trainStep per batch) -> validate -> endEpoch ->
+ * saveCheckpoint] -> result, then evaluateEnsemble on validation and test. Task weighting (incl. GradNorm's
+ * gradient norms) is LossWeighter's (loss.ts); the ETA is TrainingClock's.
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { currentBackend, initBackend } from '../compute/backend';
+import { type BackendInfo, currentBackend, initBackend } from '../compute/backend';
 import { createRng, shuffleInPlace, splitIndices } from '../metrics/split';
 import { TargetNormalizer, type TargetNormalizerJson } from '../metrics/normalizer';
-import { evaluatePredictions, type MetricsJson } from '../metrics/summary';
-import { DEFAULT_MODEL_CONFIG, type ModelConfig, makeModelConfig } from '../model/config';
+import { chooseDecisionThresholds, evaluatePredictions, type MetricsJson } from '../metrics/summary';
+import { DEFAULT_MODEL_CONFIG, type ModelConfig, makeModelConfig, resolveTask } from '../model/config';
+import { IDENTITY_NORMALIZER, taskOutput } from '../model/task-output';
+import { type TransferOptions, checkTransferCompatible, isConvParam, isTrunkParam, transferRecords, transferredNormalizers } from './transfer';
 import { ParamStore, type TensorRecord } from '../model/params';
 import { BatchBuilder, BondBasis, batchToTensors, checkElementsCovered, disposeBatchTensors } from '../model/batch';
 import { FoldedNetwork, applyBnUpdates, forwardTrain, headForward, softSharingPenalty } from '../model/network';
 import { predictNormalized, resolvePath } from '../model/inference';
 import { batchTargets, defaultEdgeBudget, planBatches } from './collate';
-import { LossWeighter, type LossWeightingState, maskCounts, maskedTaskMse } from './loss';
+import { LossWeighter, type LossWeightingState, REGRESSION_LOSSES, maskCounts, maskedTaskLoss } from './loss';
 import { Adam } from './optimizer';
-import { learningRateAt } from './schedule';
+import { type LrSchedule, learningRateAt } from './schedule';
+import {
+  DEFAULT_LR_SCHEDULE, PATIENCE_LIMITS, RECIPE_DEFAULTS, RECIPE_LIMITS, type SettingLimit, TRAIN_DEFAULTS, TRAIN_LIMITS, limitViolation,
+} from '../../../src-shared/training-settings';
 import { checkpointFiles, loadCheckpointWithFallback, saveCheckpoint } from './checkpoint';
 import type {
   EpochRecord, ResolvedTrainOptions, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainedMember,
@@ -77,29 +87,61 @@ function fnv1a(s: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** Checks a numeric option against its range in settings.ts (RangeError naming the option). */
+function checked(what: string, value: number, limit: SettingLimit): number {
+  const why = limitViolation(value, what, limit);
+  if (why) throw new RangeError(why);
+  return value;
+}
+
+/** Options with every default filled in from settings.ts, each checked against its range there. */
 export function resolveTrainOptions(o: TrainOptions, fused: boolean): ResolvedTrainOptions {
-  const epochs = o.epochs ?? 30;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError('epochs must be an integer >= 1');
-  const lr = o.learningRate ?? 0.003;
-  if (!(lr > 0)) throw new RangeError('learningRate must be > 0');
-  const batchSize = o.batchSize ?? 128;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be an integer >= 1');
-  const members = o.members ?? 1;
-  if (!Number.isInteger(members) || members < 1) throw new RangeError('members must be an integer >= 1');
-  const patience = o.patience ?? null;
-  if (patience !== null && !(Number.isInteger(patience) && patience >= 1)) throw new RangeError('patience must be >= 1');
+  const d = TRAIN_DEFAULTS;
+  const patience = o.patience ?? d.patience;
+  const epochs = checked('epochs', o.epochs ?? d.epochs, TRAIN_LIMITS.epochs);
+  const loss = o.loss ?? RECIPE_DEFAULTS.loss;
+  if (!REGRESSION_LOSSES.includes(loss)) throw new RangeError(`loss must be one of ${REGRESSION_LOSSES.join(', ')}, got ${String(loss)}`);
+  let lrSchedule: LrSchedule = o.lrSchedule ?? { ...DEFAULT_LR_SCHEDULE };
+  if (o.warmupEpochs !== undefined) {
+    checked('warmupEpochs', o.warmupEpochs, RECIPE_LIMITS.warmupEpochs);
+    if (o.warmupEpochs >= epochs) throw new RangeError(`warmupEpochs (${o.warmupEpochs}) must be below the number of epochs (${epochs})`);
+    if (lrSchedule.kind !== 'cosine') throw new RangeError('warmupEpochs needs the cosine learning-rate schedule');
+    lrSchedule = { ...lrSchedule, warmupEpochs: o.warmupEpochs };
+  }
   return {
     epochs,
-    learningRate: lr,
-    weightDecay: o.weightDecay ?? 0,
-    lrSchedule: o.lrSchedule ?? { kind: 'cosine', warmupEpochs: 1, minFactor: 0.01 },
-    batchSize,
+    learningRate: checked('learningRate', o.learningRate ?? d.learningRate, TRAIN_LIMITS.learningRate),
+    weightDecay: checked('weightDecay', o.weightDecay ?? d.weightDecay, TRAIN_LIMITS.weightDecay),
+    lrSchedule,
+    batchSize: checked('batchSize', o.batchSize ?? d.batchSize, TRAIN_LIMITS.batchSize),
     edgeBudget: o.edgeBudget ?? defaultEdgeBudget(fused ? 'fused' : 'reference'),
-    patience,
-    seed: o.seed ?? 0,
-    members,
-    lossWeighting: o.lossWeighting ?? { kind: 'fixed' },
+    patience: patience === null ? null : checked('patience', patience, PATIENCE_LIMITS),
+    seed: o.seed ?? d.seed,
+    members: checked('members', o.members ?? d.members, TRAIN_LIMITS.members),
+    lossWeighting: o.lossWeighting ?? { kind: d.weighting },
+    loss,
+    transfer: o.transfer
+      ? { from: o.transfer.source.name, freezeConvs: o.transfer.freezeConvs ?? false, trunkLrFactor: checked('trunkLrFactor', o.transfer.trunkLrFactor ?? RECIPE_DEFAULTS.trunkLrFactor, RECIPE_LIMITS.trunkLrFactor) }
+      : null,
   };
+}
+
+/**
+ * What identifies a run for its checkpoint. Settings added after checkpoints existed (loss, transfer, task metadata)
+ * enter only when they differ from what earlier runs did, so a checkpoint of an older run still resumes.
+ */
+function runFingerprint(config: ModelConfig, opts: ResolvedTrainOptions, n: number, path: string, split: { train: Int32Array; val: Int32Array }): string {
+  const { loss, transfer, ...rest } = opts;
+  const tasks = config.tasks.map((t) => ({
+    name: t.name, unit: t.unit,
+    ...(t.kind === 'classification' ? { kind: t.kind, derivedFrom: t.derivedFrom } : {}),
+  }));
+  return fnv1a(
+    JSON.stringify({
+      config: { ...config, tasks }, opts: { ...rest, members: undefined, ...(loss !== 'mse' ? { loss } : {}), ...(transfer ? { transfer } : {}) },
+      n, path, split: [Array.from(split.train), Array.from(split.val)],
+    }),
+  );
 }
 
 function validateData(data: TrainingData): void {
@@ -117,7 +159,11 @@ function validateData(data: TrainingData): void {
   }
 }
 
-function maeOriginal(pred: Float32Array, idx: ArrayLike<number>, targets: readonly ArrayLike<number>[], norms: TargetNormalizer[]): (number | null)[] {
+/**
+ * Per task, the mean absolute error of the predictions in the task's terms (original units; for a classification
+ * task, of the probability against the 0/1 label): the validation score the best epoch is chosen by.
+ */
+function maeOriginal(pred: Float32Array, idx: ArrayLike<number>, targets: readonly ArrayLike<number>[], outputs: readonly ((z: number) => number)[]): (number | null)[] {
   const T = targets.length;
   return targets.map((col, t) => {
     let s = 0;
@@ -125,7 +171,7 @@ function maeOriginal(pred: Float32Array, idx: ArrayLike<number>, targets: readon
     for (let k = 0; k < idx.length; k++) {
       const y = col[idx[k]];
       if (!Number.isFinite(y)) continue;
-      s += Math.abs(norms[t].denormalize(pred[k * T + t]) - y);
+      s += Math.abs(outputs[t](pred[k * T + t]) - y);
       c++;
     }
     return c > 0 ? s / c : null;
@@ -147,18 +193,70 @@ function byTask<T>(names: readonly string[], vals: readonly T[]): Record<string,
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-export async function trainModel(options: TrainOptions, data: TrainingData, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
-  const startedAt = new Date();
-  const t0 = performance.now();
-  const backend = currentBackend() ?? (await initBackend());
+/** Everything fixed for one trainModel call and shared by its ensemble members. */
+interface TrainingRun {
+  readonly options: TrainOptions;
+  readonly opts: ResolvedTrainOptions;
+  readonly data: TrainingData;
+  readonly callbacks: TrainCallbacks;
+  readonly log: (msg: string) => void;
+  readonly split: TrainResult['split'];
+  readonly normalizers: TargetNormalizer[];
+  /** Per task, network output -> prediction in the task's terms (task-output.ts). */
+  readonly outputs: ((z: number) => number)[];
+  /** [T] 0/1 flags of the classification tasks; undefined when every task is a regression. */
+  readonly classFlags: Float32Array | undefined;
+  readonly transfer: TransferOptions | undefined;
+  /** Targets normalised with the training split's statistics, one column per task. */
+  readonly normTargets: Float64Array[];
+  readonly basis: BondBasis;
+  readonly config: ModelConfig;
+  /** Element feature table [rows, D] (disposed by trainModel). */
+  readonly table: Tensor2D;
+  readonly path: ReturnType<typeof resolvePath>;
+  readonly fused: boolean;
+  /** Hash of config, options, data size, path and split: a checkpoint of another run is refused. */
+  readonly fingerprint: string;
+  readonly taskNames: string[];
+  readonly clock: TrainingClock;
+}
+
+/** Wall clock and step count of the whole call; the ETA extrapolates the mean step time over the steps left. */
+class TrainingClock {
+  private readonly t0 = performance.now();
+  private stepsDone = 0;
+
+  constructor(private readonly epochs: number, private readonly members: number) {}
+
+  countStep(): void {
+    this.stepsDone++;
+  }
+
+  elapsedSeconds(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+
+  /**
+   * Seconds left after `stepsDoneInEpoch` of `stepsPerEpoch` steps of 0-based `epoch` of member `member`; later
+   * epochs and members are assumed to have as many steps as this one.
+   */
+  etaSeconds(elapsed: number, member: number, epoch: number, stepsDoneInEpoch: number, stepsPerEpoch: number): number {
+    if (this.stepsDone === 0) return 0;
+    const remainingSteps =
+      (stepsPerEpoch - stepsDoneInEpoch) + (this.epochs - epoch - 1) * stepsPerEpoch +
+      (this.members - member - 1) * this.epochs * stepsPerEpoch;
+    return (elapsed / this.stepsDone) * remainingSteps;
+  }
+}
+
+/** Split, normalisation, model config and fingerprint of a call: the steps before any member trains. */
+function prepareRun(options: TrainOptions, data: TrainingData, callbacks: TrainCallbacks, backend: BackendInfo): TrainingRun {
   validateData(data);
   const path = resolvePath(options.path);
   const fused = path === 'fused';
   const opts = resolveTrainOptions(options, fused);
   const log = callbacks.onLog ?? (() => undefined);
   const n = data.graphs.length;
-  const T = data.tasks.length;
-  const taskNames = data.tasks.map((t) => t.name);
 
   // Split and normalisation (training split only).
   let split: TrainResult['split'];
@@ -173,7 +271,22 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     for (const i of part) if (!(i >= 0 && i < n)) throw new RangeError(`split index ${i} out of range`);
   }
   if (split.train.length === 0) throw new RangeError('the training split is empty');
-  const normalizers = data.targets.map((col) => TargetNormalizer.fit(col, split.train));
+  const resolvedTasks = data.tasks.map((t) => resolveTask(t));
+  const transfer = options.transfer;
+  const carried = transfer ? transferredNormalizers(transfer.source, resolvedTasks) : [];
+  const normalizers = data.targets.map((col, t) => {
+    if (resolvedTasks[t].kind === 'classification') return TargetNormalizer.fromJSON(IDENTITY_NORMALIZER);
+    const c = carried[t];
+    return c ? TargetNormalizer.fromJSON(c) : TargetNormalizer.fit(col, split.train);
+  });
+  resolvedTasks.forEach((task, t) => {
+    if (task.kind !== 'classification') return;
+    for (const i of split.train) {
+      const y = data.targets[t][i];
+      if (!Number.isNaN(y) && y !== 0 && y !== 1) throw new RangeError(`classification task ${task.name}: label ${y} of crystal ${data.graphs[i].id} is not 0 or 1`);
+    }
+  });
+  const outputs = resolvedTasks.map((task, t) => taskOutput(task, normalizers[t].toJSON()));
   const normTargets = data.targets.map((col, t) => Float64Array.from(col, (y) => normalizers[t].normalize(y)));
 
   const basis = BondBasis.fromSettings(data.graphSettings);
@@ -188,299 +301,403 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     ...(options.model ?? {}),
     atomFeatureDim: D,
     bondFeatureDim: basis.dimension,
-    tasks: data.tasks.map((t) => ({ name: t.name, unit: t.unit })),
+    tasks: resolvedTasks,
   });
+  if (transfer) checkTransferCompatible(transfer.source, data.graphSettings, matrix, D, config);
+  const classFlags = resolvedTasks.some((t) => t.kind === 'classification')
+    ? Float32Array.from(resolvedTasks, (t) => (t.kind === 'classification' ? 1 : 0))
+    : undefined;
   const table = tf.tensor2d(matrix, [rows, D]);
-  const fingerprint = fnv1a(
-    JSON.stringify({ config, opts: { ...opts, members: undefined }, n, path, split: [Array.from(split.train), Array.from(split.val)] }),
-  );
-  log(`training ${T} task(s) on ${split.train.length} crystals (val ${split.val.length}, test ${split.test.length}); ` +
+  const fingerprint = runFingerprint(config, opts, n, path, split);
+  log(`training ${data.tasks.length} task(s) on ${split.train.length} crystals (val ${split.val.length}, test ${split.test.length}); ` +
     `backend ${backend.description}; path ${path}; edge budget ${opts.edgeBudget}`);
-
-  const members: TrainedMember[] = [];
-  let stepsDoneTotal = 0;
-  const stepsEstimate = { perEpoch: 0 };
-  try {
-    for (let k = 0; k < opts.members; k++) members.push(await trainMember(k));
-  } catch (e) {
-    table.dispose();
-    throw e;
-  }
-
-  async function trainMember(k: number): Promise<TrainedMember> {
-    const seed = opts.seed + 1000 * k;
-    const ckptFile = options.checkpointPath ? (opts.members > 1 ? `${options.checkpointPath}.m${k}` : options.checkpointPath) : undefined;
-    const store = ParamStore.init(config, seed);
-    const weighter = new LossWeighter(opts.lossWeighting, T);
-    const adam = new Adam({ weightDecay: opts.weightDecay });
-    let history: EpochRecord[] = [];
-    let bestScore: number | null = null;
-    let bestEpoch = -1;
-    let bestRecords: TensorRecord[] | null = null;
-    let sinceBest = 0;
-    let startEpoch = 0;
-    let done = false;
-    let stoppedEarly = false;
-    try {
-      const resume = options.resume ?? true;
-      if (ckptFile && !resume) for (const f of checkpointFiles(ckptFile)) fs.rmSync(f, { force: true });
-      const loaded = ckptFile && resume ? loadCheckpointWithFallback<CheckpointMeta>(ckptFile) : null;
-      if (ckptFile && loaded) {
-        if (loaded.fallbackReason) log(`member ${k}: ${loaded.fallbackReason}; falling back to the previous checkpoint ${loaded.file}`);
-        const ck = loaded.checkpoint;
-        const meta = ck.meta;
-        if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`checkpoint ${ckptFile} has format ${meta.format}, expected ${CHECKPOINT_FORMAT}`);
-        if (meta.fingerprint !== fingerprint) {
-          throw new Error(`checkpoint ${ckptFile} belongs to a run with different data, split or settings; delete it or choose another checkpoint path`);
-        }
-        store.assignRecords(ck.groups.params);
-        adam.setState({ step: meta.adamStep, m: ck.groups.adam_m ?? [], v: ck.groups.adam_v ?? [] });
-        weighter.setState(meta.lossWeighting);
-        history = meta.history;
-        bestScore = meta.bestScore;
-        bestEpoch = meta.bestEpoch;
-        bestRecords = ck.groups.best && ck.groups.best.length ? ck.groups.best : null;
-        sinceBest = meta.sinceBest;
-        startEpoch = meta.epochsDone;
-        done = meta.done;
-        stoppedEarly = meta.stoppedEarly;
-        log(`member ${k}: resumed from ${loaded.file} after epoch ${startEpoch}`);
-      }
-      const variables = new Map<string, Variable>([...store.trainable, ...weighter.trainableVariables()]);
-      const varList = [...variables.values()];
-      const builder = new BatchBuilder(basis, data.graphSettings.maxNeighbors);
-      const gradnorm = weighter.kind === 'gradnorm';
-      let epochsThisCall = 0;
-
-      for (let epoch = startEpoch; epoch < opts.epochs && !done; epoch++) {
-        const te = performance.now();
-        const order = Int32Array.from(split.train);
-        shuffleInPlace(order, createRng(epochSeed(seed, epoch)));
-        const batches = planBatches(data.graphs, order, { edgeBudget: opts.edgeBudget, maxCrystals: opts.batchSize });
-        stepsEstimate.perEpoch = batches.length;
-        const lossSum = new Float64Array(T);
-        const lossCount = new Float64Array(T);
-        let totalSum = 0;
-        let crystals = 0;
-        let lr = opts.learningRate;
-        for (let s = 0; s < batches.length; s++) {
-          if (options.signal?.aborted) throw new TrainingCancelledError();
-          const idx = batches[s];
-          lr = learningRateAt(opts.learningRate, opts.lrSchedule, epoch, s, batches.length, opts.epochs);
-          const graphs = Array.from(idx, (i) => data.graphs[i]);
-          const bt = batchToTensors(builder.build(graphs));
-          const tg = batchTargets(idx, normTargets);
-          const mc = maskCounts(tg.mask, T);
-          const B = idx.length;
-          const target = tf.tensor2d(tg.values, [B, T]);
-          const mask = tf.tensor2d(tg.mask, [B, T]);
-          const invCounts = tf.tensor1d(mc.inv);
-          const present = tf.tensor1d(mc.present);
-          let perTask: Tensor1D | undefined;
-          let fwdStats: ReturnType<typeof forwardTrain>['stats'] = [];
-          let shared: Tensor2D[] | undefined;
-          try {
-            const { value, grads } = tf.variableGrads(() => {
-              const fwd = forwardTrain(config, store, table, bt, fused, gradnorm);
-              fwdStats = fwd.stats;
-              shared = fwd.shared;
-              perTask = tf.keep(maskedTaskMse(fwd.pred, target, mask, invCounts));
-              const penalty = softSharingPenalty(config, store);
-              return tf.add(weighter.total(perTask, present), penalty) as tf.Scalar;
-            }, varList);
-            const named: Record<string, Tensor> = {};
-            for (const [name, v] of variables) named[name] = grads[v.name];
-            const taskLoss = Array.from(perTask!.dataSync());
-            // GradNorm: ||dL_t/dh|| through each task head (before the parameter update).
-            let gradNorms: number[] | undefined;
-            if (gradnorm && shared) {
-              gradNorms = taskNames.map((_, t) =>
-                mc.present[t] > 0
-                  ? tf.tidy(() => {
-                      const tcol = tf.slice(target, [0, t], [B, 1]);
-                      const mcol = tf.slice(mask, [0, t], [B, 1]);
-                      const g = tf.grad((h: Tensor) => {
-                        const p = headForward(config, store, h as Tensor2D, t);
-                        return tf.mul(tf.sum(tf.mul(tf.square(tf.sub(p, tcol)), mcol)), mc.inv[t]);
-                      })(shared![t]);
-                      return tf.sqrt(tf.sum(tf.square(g))).dataSync()[0];
-                    })
-                  : 0,
-              );
-            }
-            adam.apply(variables, named, lr, (name) => name.startsWith('loss.'));
-            applyBnUpdates(store, fwdStats, config.bnMomentum);
-            fwdStats = [];
-            if (gradNorms) weighter.gradNormUpdate(taskLoss, gradNorms, mc.present);
-            const total = value.dataSync()[0];
-            if (!Number.isFinite(total)) {
-              throw new Error(
-                `training diverged: the loss is ${total} at epoch ${epoch + 1}, step ${s + 1} (member ${k}); ` +
-                  'try a lower learning rate or check the targets for extreme values',
-              );
-            }
-            totalSum += total * B;
-            value.dispose();
-            for (const g of Object.values(grads)) g.dispose();
-            for (let t = 0; t < T; t++) {
-              if (mc.counts[t] > 0) {
-                lossSum[t] += taskLoss[t] * mc.counts[t];
-                lossCount[t] += mc.counts[t];
-              }
-            }
-          } finally {
-            for (const st of fwdStats) {
-              st.mean.dispose();
-              st.variance.dispose();
-            }
-            if (shared) new Set(shared.filter(Boolean)).forEach((h) => h.dispose());
-            perTask?.dispose();
-            disposeBatchTensors(bt);
-            target.dispose();
-            mask.dispose();
-            invCounts.dispose();
-            present.dispose();
-          }
-          crystals += B;
-          stepsDoneTotal++;
-          const elapsed = (performance.now() - t0) / 1000;
-          const remainingSteps =
-            (batches.length - s - 1) + (opts.epochs - epoch - 1) * batches.length + (opts.members - k - 1) * opts.epochs * batches.length;
-          const p: TrainProgress = {
-            member: k, members: opts.members, epoch: epoch + 1, epochs: opts.epochs, step: s + 1, stepsPerEpoch: batches.length,
-            phase: 'train',
-            perTaskTrainLoss: byTask(taskNames, Array.from(lossSum, (x, t) => (lossCount[t] > 0 ? x / lossCount[t] : NaN))),
-            elapsedSeconds: elapsed,
-            etaSeconds: (elapsed / stepsDoneTotal) * remainingSteps,
-            weights: byTask(taskNames, weighter.currentWeights()),
-            learningRate: lr,
-            crystalsPerSecond: crystals / ((performance.now() - te) / 1000),
-            bestValAverageMae: bestScore,
-          };
-          callbacks.onProgress?.(p);
-          await yieldToLoop();
-        }
-        // Validation.
-        let valMae: (number | null)[] = new Array<number | null>(T).fill(null);
-        if (split.val.length > 0) {
-          const folded = FoldedNetwork.fromStore(config, store, table);
-          try {
-            const pred = predictNormalized(folded, data.graphs, split.val, basis, { path });
-            valMae = maeOriginal(pred, split.val, data.targets, normalizers);
-          } finally {
-            folded.dispose();
-          }
-        }
-        const valAvg = avgOrNull(valMae);
-        const trainLoss = Array.from(lossSum, (x, t) => (lossCount[t] > 0 ? x / lossCount[t] : NaN));
-        const trainTotal = totalSum / Math.max(crystals, 1);
-        const rec: EpochRecord = {
-          member: k, epoch: epoch + 1, lr, trainLoss, trainTotal, valMae, valAverageMae: valAvg,
-          weights: weighter.currentWeights(), seconds: (performance.now() - te) / 1000,
-        };
-        history.push(rec);
-        const score = split.val.length > 0 ? valAvg : trainTotal;
-        if (score !== null && Number.isFinite(score) && (bestScore === null || score < bestScore)) {
-          bestScore = score;
-          bestEpoch = epoch + 1;
-          bestRecords = store.toRecords();
-          sinceBest = 0;
-        } else sinceBest++;
-        if (opts.patience !== null && sinceBest >= opts.patience) {
-          stoppedEarly = true;
-          done = true;
-          log(`member ${k}: early stop after epoch ${epoch + 1} (best ${bestEpoch})`);
-        }
-        if (epoch + 1 >= opts.epochs) done = true;
-        if (ckptFile) {
-          const ad = adam.getState();
-          saveCheckpoint<CheckpointMeta>(ckptFile, {
-            meta: {
-              format: CHECKPOINT_FORMAT, fingerprint, member: k, seed, epochsDone: epoch + 1, history, bestScore, bestEpoch,
-              sinceBest, done, stoppedEarly, adamStep: ad.step, lossWeighting: weighter.getState(),
-              rng: { scheme: 'per-epoch', seed },
-            },
-            groups: { params: store.toRecords(), adam_m: ad.m, adam_v: ad.v, best: bestRecords ?? [] },
-          });
-        }
-        callbacks.onEpoch?.(rec);
-        const elapsed = (performance.now() - t0) / 1000;
-        callbacks.onProgress?.({
-          member: k, members: opts.members, epoch: epoch + 1, epochs: opts.epochs, step: batches.length,
-          stepsPerEpoch: batches.length, phase: 'epoch-end', perTaskTrainLoss: byTask(taskNames, trainLoss),
-          valMae: byTask(taskNames, valMae), valAverageMae: valAvg, bestValAverageMae: bestScore,
-          elapsedSeconds: elapsed,
-          etaSeconds: stepsDoneTotal > 0
-            ? (elapsed / stepsDoneTotal) * ((opts.epochs - epoch - 1) * batches.length + (opts.members - k - 1) * opts.epochs * batches.length)
-            : 0,
-          weights: byTask(taskNames, rec.weights), learningRate: lr, crystalsPerSecond: crystals / rec.seconds,
-        });
-        log(`member ${k} epoch ${epoch + 1}/${opts.epochs}: train ${trainTotal.toFixed(4)}, val MAE ${valAvg === null ? '-' : valAvg.toFixed(4)}` +
-          ` (${rec.seconds.toFixed(1)} s)`);
-        epochsThisCall++;
-        if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs && !done) {
-          throw new TrainingCancelledError();
-        }
-      }
-      return {
-        seed,
-        params: bestRecords ?? store.toRecords(),
-        bestEpoch: bestRecords ? bestEpoch : history.length,
-        bestValAverageMae: split.val.length > 0 ? bestScore : null,
-        epochsRun: history.length,
-        stoppedEarly,
-        history,
-        lossWeighting: weighter.getState(),
-      };
-    } finally {
-      store.dispose();
-      weighter.dispose();
-      adam.dispose();
-    }
-  }
-
-  // Evaluation of the best parameters (ensemble mean) on validation and test.
-  const evalSplit = (idx: Int32Array): { metrics: MetricsJson | null; preds: Float64Array[] } => {
-    if (idx.length === 0) return { metrics: null, preds: data.tasks.map(() => new Float64Array(0)) };
-    const sum = data.tasks.map(() => new Float64Array(idx.length));
-    for (const m of members) {
-      const store = ParamStore.fromRecords(config, m.params);
-      const folded = FoldedNetwork.fromStore(config, store, table);
-      try {
-        const p = predictNormalized(folded, data.graphs, idx, basis, { path });
-        for (let k = 0; k < idx.length; k++) for (let t = 0; t < T; t++) sum[t][k] += normalizers[t].denormalize(p[k * T + t]);
-      } finally {
-        folded.dispose();
-        store.dispose();
-      }
-    }
-    const preds = sum.map((col) => col.map((x) => x / members.length));
-    const yTrue = data.targets.map((col) => Float64Array.from(idx, (i) => col[i]));
-    return { metrics: evaluatePredictions(data.tasks, yTrue, preds), preds };
-  };
-  let test: ReturnType<typeof evalSplit>;
-  let val: ReturnType<typeof evalSplit>;
-  try {
-    val = evalSplit(split.val);
-    test = evalSplit(split.test);
-  } finally {
-    table.dispose();
-  }
-  const finishedAt = new Date();
-  const normJson: TargetNormalizerJson[] = normalizers.map((nz) => ({ mean: nz.mean, std: nz.std }));
   return {
-    config,
-    normalizers: normJson,
-    split,
+    options, opts, data, callbacks, log, split, normalizers, outputs, classFlags, transfer, normTargets, basis, config, table, path, fused, fingerprint,
+    taskNames: data.tasks.map((t) => t.name), clock: new TrainingClock(opts.epochs, opts.members),
+  };
+}
+
+/** Per-task running sums of one epoch's training loss. */
+interface EpochTotals {
+  lossSum: Float64Array;
+  lossCount: Float64Array;
+  totalSum: number;
+  crystals: number;
+  /** Learning rate of the last step. */
+  lr: number;
+}
+
+function meanTrainLoss(e: EpochTotals): number[] {
+  return Array.from(e.lossSum, (x, t) => (e.lossCount[t] > 0 ? x / e.lossCount[t] : NaN));
+}
+
+/**
+ * One ensemble member: its parameters, optimiser and loss weighting, and its state across epochs (history, best
+ * parameters, early-stopping counters). The steps of a run: restore (from a checkpoint), trainEpoch (shuffle,
+ * batches, one optimiser step each), validate, endEpoch (best model and early stopping), saveCheckpoint.
+ */
+class MemberTrainer {
+  readonly seed: number;
+  private readonly ckptFile: string | undefined;
+  private readonly store: ParamStore;
+  private readonly weighter: LossWeighter;
+  private readonly adam: Adam;
+  private history: EpochRecord[] = [];
+  private bestScore: number | null = null;
+  private bestEpoch = -1;
+  private bestRecords: TensorRecord[] | null = null;
+  private sinceBest = 0;
+  /** Epochs completed (also the first epoch this call trains). */
+  private epochsDone = 0;
+  private done = false;
+  private stoppedEarly = false;
+  /** Steps of the last epoch trained (for the epoch-end progress report). */
+  private stepsPerEpoch = 0;
+
+  constructor(private readonly run: TrainingRun, readonly member: number) {
+    const { opts, options, config } = run;
+    this.seed = opts.seed + 1000 * member;
+    this.ckptFile = options.checkpointPath
+      ? (opts.members > 1 ? `${options.checkpointPath}.m${member}` : options.checkpointPath)
+      : undefined;
+    this.store = ParamStore.init(config, this.seed);
+    if (run.transfer) this.store.assignRecords(transferRecords(run.transfer.source, config, member));
+    this.weighter = new LossWeighter(opts.lossWeighting, run.data.tasks.length);
+    this.adam = new Adam({ weightDecay: opts.weightDecay });
+  }
+
+  /** Trains the remaining epochs (all of them without a checkpoint) and returns the member's best parameters. */
+  async train(): Promise<TrainedMember> {
+    const { opts, options } = this.run;
+    this.restore();
+    // Fine-tuning with frozen convolutions: those parameters are not handed to the optimiser (no gradients either).
+    const frozen = (name: string): boolean => (opts.transfer?.freezeConvs ?? false) && isConvParam(name);
+    const variables = new Map<string, Variable>([
+      ...[...this.store.trainable].filter(([name]) => !frozen(name)), ...this.weighter.trainableVariables(),
+    ]);
+    const builder = new BatchBuilder(this.run.basis, this.run.data.graphSettings.maxNeighbors);
+    let epochsThisCall = 0;
+    for (let epoch = this.epochsDone; epoch < opts.epochs && !this.done; epoch++) {
+      const te = performance.now();
+      const totals = await this.trainEpoch(epoch, variables, builder, te);
+      const valMae = this.validate();
+      const rec = this.endEpoch(epoch, totals, valMae, (performance.now() - te) / 1000);
+      this.saveCheckpoint();
+      this.reportEpoch(rec, totals);
+      epochsThisCall++;
+      if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs && !this.done) {
+        throw new TrainingCancelledError();
+      }
+    }
+    return this.result();
+  }
+
+  /** Continues from the member's checkpoint when there is one and resuming is on. */
+  private restore(): void {
+    const file = this.ckptFile;
+    if (!file) return;
+    if (!(this.run.options.resume ?? true)) {
+      for (const f of checkpointFiles(file)) fs.rmSync(f, { force: true });
+      return;
+    }
+    // a torn or corrupt checkpoint falls back to the previous generation (checkpoint.ts keeps two)
+    const loaded = loadCheckpointWithFallback<CheckpointMeta>(file);
+    if (!loaded) return;
+    if (loaded.fallbackReason) this.run.log(`member ${this.member}: ${loaded.fallbackReason}; falling back to the previous checkpoint ${loaded.file}`);
+    const ck = loaded.checkpoint;
+    const meta = ck.meta;
+    if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`checkpoint ${file} has format ${meta.format}, expected ${CHECKPOINT_FORMAT}`);
+    if (meta.fingerprint !== this.run.fingerprint) {
+      throw new Error(`checkpoint ${file} belongs to a run with different data, split or settings; delete it or choose another checkpoint path`);
+    }
+    this.store.assignRecords(ck.groups.params);
+    this.adam.setState({ step: meta.adamStep, m: ck.groups.adam_m ?? [], v: ck.groups.adam_v ?? [] });
+    this.weighter.setState(meta.lossWeighting);
+    this.history = meta.history;
+    this.bestScore = meta.bestScore;
+    this.bestEpoch = meta.bestEpoch;
+    this.bestRecords = ck.groups.best && ck.groups.best.length ? ck.groups.best : null;
+    this.sinceBest = meta.sinceBest;
+    this.epochsDone = meta.epochsDone;
+    this.done = meta.done;
+    this.stoppedEarly = meta.stoppedEarly;
+    this.run.log(`member ${this.member}: resumed from ${loaded.file} after epoch ${this.epochsDone}`);
+  }
+
+  /** One pass over the training split in this epoch's seeded order, one optimiser step per batch. */
+  private async trainEpoch(epoch: number, variables: Map<string, Variable>, builder: BatchBuilder, te: number): Promise<EpochTotals> {
+    const { opts, data, split, taskNames, clock } = this.run;
+    const T = data.tasks.length;
+    const order = Int32Array.from(split.train);
+    shuffleInPlace(order, createRng(epochSeed(this.seed, epoch)));
+    const batches = planBatches(data.graphs, order, { edgeBudget: opts.edgeBudget, maxCrystals: opts.batchSize });
+    const totals: EpochTotals = {
+      lossSum: new Float64Array(T), lossCount: new Float64Array(T), totalSum: 0, crystals: 0, lr: opts.learningRate,
+    };
+    for (let s = 0; s < batches.length; s++) {
+      if (this.run.options.signal?.aborted) throw new TrainingCancelledError();
+      totals.lr = learningRateAt(opts.learningRate, opts.lrSchedule, epoch, s, batches.length, opts.epochs);
+      this.trainStep(batches[s], totals, variables, builder, epoch, s);
+      clock.countStep();
+      const elapsed = clock.elapsedSeconds();
+      const p: TrainProgress = {
+        member: this.member, members: opts.members, epoch: epoch + 1, epochs: opts.epochs, step: s + 1, stepsPerEpoch: batches.length,
+        phase: 'train',
+        perTaskTrainLoss: byTask(taskNames, meanTrainLoss(totals)),
+        elapsedSeconds: elapsed,
+        etaSeconds: clock.etaSeconds(elapsed, this.member, epoch, s + 1, batches.length),
+        weights: byTask(taskNames, this.weighter.currentWeights()),
+        learningRate: totals.lr,
+        crystalsPerSecond: totals.crystals / ((performance.now() - te) / 1000),
+        bestValAverageMae: this.bestScore,
+      };
+      this.run.callbacks.onProgress?.(p);
+      await yieldToLoop();
+    }
+    this.stepsPerEpoch = batches.length;
+    return totals;
+  }
+
+  /** Forward, loss and gradients of one batch, then the Adam update, BN running stats and loss weighting. */
+  private trainStep(
+    idx: Int32Array, totals: EpochTotals, variables: Map<string, Variable>, builder: BatchBuilder, epoch: number, s: number,
+  ): void {
+    const { config, table, fused, data, normTargets, opts, classFlags } = this.run;
+    const { store, weighter } = this;
+    const T = data.tasks.length;
+    const graphs = Array.from(idx, (i) => data.graphs[i]);
+    const bt = batchToTensors(builder.build(graphs));
+    const tg = batchTargets(idx, normTargets);
+    const mc = maskCounts(tg.mask, T);
+    const B = idx.length;
+    const target = tf.tensor2d(tg.values, [B, T]);
+    const mask = tf.tensor2d(tg.mask, [B, T]);
+    const invCounts = tf.tensor1d(mc.inv);
+    const present = tf.tensor1d(mc.present);
+    const isClass = classFlags ? tf.tensor1d(classFlags) : undefined;
+    let perTask: Tensor1D | undefined;
+    let fwdStats: ReturnType<typeof forwardTrain>['stats'] = [];
+    let shared: Tensor2D[] | undefined;
+    try {
+      const { value, grads } = tf.variableGrads(() => {
+        const fwd = forwardTrain(config, store, table, bt, fused, weighter.needsSharedRepresentation);
+        fwdStats = fwd.stats;
+        shared = fwd.shared;
+        perTask = tf.keep(maskedTaskLoss(opts.loss, fwd.pred, target, mask, invCounts, isClass));
+        const penalty = softSharingPenalty(config, store);
+        return tf.add(weighter.total(perTask, present), penalty) as tf.Scalar;
+      }, [...variables.values()]);
+      const named: Record<string, Tensor> = {};
+      for (const [name, v] of variables) named[name] = grads[v.name];
+      const taskLoss = Array.from(perTask!.dataSync());
+      // Measured before the parameter update.
+      const gradNorms = weighter.needsSharedRepresentation && shared
+        ? weighter.taskGradientNorms(shared, (h, t) => headForward(config, store, h, t), target, mask, mc)
+        : undefined;
+      this.adam.apply(variables, named, totals.lr, (name) => name.startsWith('loss.'), this.lrFactor);
+      applyBnUpdates(store, fwdStats, config.bnMomentum);
+      fwdStats = [];
+      weighter.afterStep(taskLoss, gradNorms, mc.present);
+      const total = value.dataSync()[0];
+      if (!Number.isFinite(total)) {
+        throw new Error(
+          `training diverged: the loss is ${total} at epoch ${epoch + 1}, step ${s + 1} (member ${this.member}); ` +
+            'try a lower learning rate or check the targets for extreme values',
+        );
+      }
+      totals.totalSum += total * B;
+      value.dispose();
+      for (const g of Object.values(grads)) g.dispose();
+      for (let t = 0; t < T; t++) {
+        if (mc.counts[t] > 0) {
+          totals.lossSum[t] += taskLoss[t] * mc.counts[t];
+          totals.lossCount[t] += mc.counts[t];
+        }
+      }
+    } finally {
+      for (const st of fwdStats) {
+        st.mean.dispose();
+        st.variance.dispose();
+      }
+      if (shared) new Set(shared.filter(Boolean)).forEach((h) => h.dispose());
+      perTask?.dispose();
+      disposeBatchTensors(bt);
+      target.dispose();
+      mask.dispose();
+      invCounts.dispose();
+      present.dispose();
+      isClass?.dispose();
+    }
+    totals.crystals += B;
+  }
+
+  /** Learning-rate factor of a parameter: --trunk-lr-factor for the transferred trunk, 1 for the heads. */
+  private readonly lrFactor = (name: string): number => {
+    const f = this.run.opts.transfer?.trunkLrFactor ?? 1;
+    return f !== 1 && isTrunkParam(name) && !name.startsWith('loss.') ? f : 1;
+  };
+
+  /** Validation MAE per task in original units with the current parameters (all null without a validation split). */
+  private validate(): (number | null)[] {
+    const { split, config, table, data, basis, path, outputs } = this.run;
+    if (split.val.length === 0) return new Array<number | null>(data.tasks.length).fill(null);
+    const folded = FoldedNetwork.fromStore(config, this.store, table);
+    try {
+      const pred = predictNormalized(folded, data.graphs, split.val, basis, { path });
+      return maeOriginal(pred, split.val, data.targets, outputs);
+    } finally {
+      folded.dispose();
+    }
+  }
+
+  /** Records the epoch, keeps the best parameters and decides whether training is done (last epoch, patience). */
+  private endEpoch(epoch: number, totals: EpochTotals, valMae: (number | null)[], seconds: number): EpochRecord {
+    const { split, opts } = this.run;
+    const valAvg = avgOrNull(valMae);
+    const trainTotal = totals.totalSum / Math.max(totals.crystals, 1);
+    const rec: EpochRecord = {
+      member: this.member, epoch: epoch + 1, lr: totals.lr, trainLoss: meanTrainLoss(totals), trainTotal, valMae,
+      valAverageMae: valAvg, weights: this.weighter.currentWeights(), seconds,
+    };
+    this.history.push(rec);
+    const score = split.val.length > 0 ? valAvg : trainTotal;
+    if (score !== null && Number.isFinite(score) && (this.bestScore === null || score < this.bestScore)) {
+      this.bestScore = score;
+      this.bestEpoch = epoch + 1;
+      this.bestRecords = this.store.toRecords();
+      this.sinceBest = 0;
+    } else this.sinceBest++;
+    if (opts.patience !== null && this.sinceBest >= opts.patience) {
+      this.stoppedEarly = true;
+      this.done = true;
+      this.run.log(`member ${this.member}: early stop after epoch ${epoch + 1} (best ${this.bestEpoch})`);
+    }
+    if (epoch + 1 >= opts.epochs) this.done = true;
+    this.epochsDone = epoch + 1;
+    return rec;
+  }
+
+  /** Writes everything a bit-identical continuation needs (atomically; no-op without a checkpoint path). */
+  private saveCheckpoint(): void {
+    if (!this.ckptFile) return;
+    const ad = this.adam.getState();
+    saveCheckpoint<CheckpointMeta>(this.ckptFile, {
+      meta: {
+        format: CHECKPOINT_FORMAT, fingerprint: this.run.fingerprint, member: this.member, seed: this.seed,
+        epochsDone: this.epochsDone, history: this.history, bestScore: this.bestScore, bestEpoch: this.bestEpoch,
+        sinceBest: this.sinceBest, done: this.done, stoppedEarly: this.stoppedEarly, adamStep: ad.step,
+        lossWeighting: this.weighter.getState(), rng: { scheme: 'per-epoch', seed: this.seed },
+      },
+      groups: { params: this.store.toRecords(), adam_m: ad.m, adam_v: ad.v, best: this.bestRecords ?? [] },
+    });
+  }
+
+  private reportEpoch(rec: EpochRecord, totals: EpochTotals): void {
+    const { opts, taskNames, clock, callbacks } = this.run;
+    const epoch = rec.epoch - 1;
+    const steps = this.stepsPerEpoch;
+    callbacks.onEpoch?.(rec);
+    const elapsed = clock.elapsedSeconds();
+    callbacks.onProgress?.({
+      member: this.member, members: opts.members, epoch: rec.epoch, epochs: opts.epochs, step: steps,
+      stepsPerEpoch: steps, phase: 'epoch-end', perTaskTrainLoss: byTask(taskNames, rec.trainLoss),
+      valMae: byTask(taskNames, rec.valMae), valAverageMae: rec.valAverageMae, bestValAverageMae: this.bestScore,
+      elapsedSeconds: elapsed,
+      etaSeconds: clock.etaSeconds(elapsed, this.member, epoch, steps, steps),
+      weights: byTask(taskNames, rec.weights), learningRate: rec.lr, crystalsPerSecond: totals.crystals / rec.seconds,
+    });
+    this.run.log(`member ${this.member} epoch ${rec.epoch}/${opts.epochs}: train ${rec.trainTotal.toFixed(4)}, val MAE ` +
+      `${rec.valAverageMae === null ? '-' : rec.valAverageMae.toFixed(4)} (${rec.seconds.toFixed(1)} s)`);
+  }
+
+  private result(): TrainedMember {
+    return {
+      seed: this.seed,
+      params: this.bestRecords ?? this.store.toRecords(),
+      bestEpoch: this.bestRecords ? this.bestEpoch : this.history.length,
+      bestValAverageMae: this.run.split.val.length > 0 ? this.bestScore : null,
+      epochsRun: this.history.length,
+      stoppedEarly: this.stoppedEarly,
+      history: this.history,
+      lossWeighting: this.weighter.getState(),
+    };
+  }
+
+  dispose(): void {
+    this.store.dispose();
+    this.weighter.dispose();
+    this.adam.dispose();
+  }
+}
+
+/**
+ * Ensemble-mean predictions (in the tasks' terms) of the members' best parameters on `idx`, and their metrics at the
+ * given decision thresholds.
+ */
+function evaluateEnsemble(
+  run: TrainingRun, members: readonly TrainedMember[], idx: Int32Array, thresholds: Record<string, number>,
+): { metrics: MetricsJson | null; preds: Float64Array[]; yTrue: Float64Array[] } {
+  const { data, config, table, basis, path, outputs } = run;
+  const T = data.tasks.length;
+  if (idx.length === 0) return { metrics: null, preds: data.tasks.map(() => new Float64Array(0)), yTrue: [] };
+  const sum = data.tasks.map(() => new Float64Array(idx.length));
+  for (const m of members) {
+    const store = ParamStore.fromRecords(config, m.params);
+    const folded = FoldedNetwork.fromStore(config, store, table);
+    try {
+      const p = predictNormalized(folded, data.graphs, idx, basis, { path });
+      for (let k = 0; k < idx.length; k++) for (let t = 0; t < T; t++) sum[t][k] += outputs[t](p[k * T + t]);
+    } finally {
+      folded.dispose();
+      store.dispose();
+    }
+  }
+  const preds = sum.map((col) => col.map((x) => x / members.length));
+  const yTrue = data.targets.map((col) => Float64Array.from(idx, (i) => col[i]));
+  return { metrics: evaluatePredictions(config.tasks, yTrue, preds, { decisionThresholds: thresholds }), preds, yTrue };
+}
+
+export async function trainModel(options: TrainOptions, data: TrainingData, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
+  const startedAt = new Date();
+  const backend = currentBackend() ?? (await initBackend());
+  const run = prepareRun(options, data, callbacks, backend);
+  const members: TrainedMember[] = [];
+  let val: ReturnType<typeof evaluateEnsemble>;
+  let test: ReturnType<typeof evaluateEnsemble>;
+  let decisionThresholds: Record<string, number> = {};
+  try {
+    for (let k = 0; k < run.opts.members; k++) {
+      const member = new MemberTrainer(run, k);
+      try {
+        members.push(await member.train());
+      } finally {
+        member.dispose();
+      }
+    }
+    // Validation with the default cuts, the decision thresholds chosen on it, then validation and test at them.
+    const val0 = evaluateEnsemble(run, members, run.split.val, {});
+    if (run.split.val.length > 0) decisionThresholds = chooseDecisionThresholds(run.config.tasks, val0.yTrue, val0.preds);
+    val = run.split.val.length > 0
+      ? { ...val0, metrics: evaluatePredictions(run.config.tasks, val0.yTrue, val0.preds, { decisionThresholds }) }
+      : val0;
+    test = evaluateEnsemble(run, members, run.split.test, decisionThresholds);
+  } finally {
+    run.table.dispose();
+  }
+  return {
+    config: run.config,
+    normalizers: run.normalizers.map((nz): TargetNormalizerJson => ({ mean: nz.mean, std: nz.std })),
+    split: run.split,
     members,
     testMetrics: test.metrics,
+    decisionThresholds,
     testPredictions: test.preds,
     validationMetrics: val.metrics,
     backend,
-    path,
-    durationSeconds: (performance.now() - t0) / 1000,
-    trainOptions: opts,
+    path: run.path,
+    durationSeconds: run.clock.elapsedSeconds(),
+    trainOptions: run.opts,
     startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
   };
 }

@@ -8,7 +8,8 @@ import type { ModelConfig, ModelTaskSpec } from '../model/config';
 import type { TensorRecord } from '../model/params';
 import type { ComputePath } from '../model/inference';
 import type { BackendInfo } from '../compute/backend';
-import type { LossWeightingSpec, LossWeightingState } from './loss';
+import type { LossWeightingSpec, LossWeightingState, RegressionLoss } from './loss';
+import type { TransferOptions } from './transfer';
 import type { LrSchedule } from './schedule';
 import type { EpochRecord } from '../../../src-shared/epoch-record';
 
@@ -47,6 +48,13 @@ export interface TrainOptions {
   weightDecay?: number;
   /** Default cosine with 1 warm-up epoch. */
   lrSchedule?: LrSchedule;
+  /** Warm-up epochs of the cosine schedule (overrides lrSchedule's; default 1). */
+  warmupEpochs?: number;
+  /** Loss of the regression tasks on normalised targets (default 'mse', the reference's); classification tasks
+   *  always use the logistic loss. */
+  loss?: RegressionLoss;
+  /** Start from a trained model (transfer learning, transfer.ts). */
+  transfer?: TransferOptions;
   /** Max crystals per batch (default 128). */
   batchSize?: number;
   /** Max edges (sum of atoms x neighbours) per training batch (default from the 4 GB wasm heap). */
@@ -122,8 +130,13 @@ export interface TrainResult {
   normalizers: TargetNormalizerJson[];
   split: { train: Int32Array; val: Int32Array; test: Int32Array; seed: number | null };
   members: TrainedMember[];
-  /** Test metrics of the (ensemble mean) best model; null when the test split is empty. */
+  /** Test metrics of the (ensemble mean) best model at the decision thresholds; null when the test split is empty. */
   testMetrics: MetricsJson | null;
+  /**
+   * Decision thresholds chosen on the validation split, by task name: classification tasks on the probability,
+   * band-gap tasks on the predicted gap (eV) for the metal / non-metal call. Empty without a validation split.
+   */
+  decisionThresholds: Record<string, number>;
   /** Test predictions (original units; ensemble mean) per task, aligned with split.test. */
   testPredictions: Float64Array[];
   validationMetrics: MetricsJson | null;
@@ -146,4 +159,7 @@ export interface ResolvedTrainOptions {
   seed: number;
   members: number;
   lossWeighting: LossWeightingSpec;
+  loss: RegressionLoss;
+  /** Transfer learning settings, null for a run from a random initialisation. */
+  transfer: { from: string; freezeConvs: boolean; trunkLrFactor: number } | null;
 }

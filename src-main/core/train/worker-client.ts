@@ -45,7 +45,7 @@ export function toWorkerData(data: TrainingData): WorkerTrainingData {
   return {
     graphs: data.graphs.map((g) => ({ ...g })),
     targets: data.targets.map((c) => Float64Array.from(c)),
-    tasks: data.tasks.map((t) => ({ name: t.name, unit: t.unit })),
+    tasks: data.tasks.map((t) => ({ ...t })),
     elementMatrix: Float32Array.from(data.elementTable.matrix()),
     elementDimension: data.elementTable.dimension,
     graphSettings: { ...data.graphSettings },

@@ -1,5 +1,6 @@
 /** Adapts a trained model bundle (src-main/core/model) to what screening needs (src-main/core/screen). */
 import { Predictor } from '../core/model/predictor';
+import { resolveTask } from '../core/model/config';
 import { resolveModel, type CatalogueOptions, type ResolvedModel } from '../core/models';
 import type { ScreeningDomain, ScreeningModel } from '../core/screen/model';
 
@@ -8,8 +9,12 @@ async function loadBundleForScreening(modelDir: string): Promise<ScreeningModel>
   const bundle = predictor.bundle;
   const domain: ScreeningDomain = bundle.json.domain ?? { elements: [], minAtoms: 1, maxAtoms: Number.MAX_SAFE_INTEGER };
   return {
-    tasks: predictor.tasks.map((t) => ({ name: t.name, unit: t.unit })),
+    tasks: predictor.tasks.map((t) => {
+      const r = resolveTask(t);
+      return { name: r.name, unit: r.unit, kind: r.kind };
+    }),
     ensembleSize: predictor.members,
+    decisionThresholds: bundle.decisionThresholds,
     domain,
     graphSettings: bundle.graphSettings,
     predict: async (graphs) => predictor.predict(graphs),

@@ -1,7 +1,7 @@
 /** Turns a trained model folder (bundle + training-run.json) into the report layer's RunReport. */
 import path from 'node:path';
 import { loadBundle, type LoadedBundle } from '../core/model/bundle';
-import { isBandGapTask } from '../core/metrics/task-kind';
+import { isBandGapTask } from '../../src-shared/task-kind';
 import { metalNonMetalMetrics } from '../core/metrics/classification';
 import type { HistoryEntry, ModelCard, RunReport } from '../core/report';
 import { readTrainingRun } from './training-run';

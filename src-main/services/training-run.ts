@@ -11,6 +11,7 @@ import { saveBundle, type ModelDomain, type ModelJson } from '../core/model/bund
 import type { TrainingData, TrainResult } from '../core/train';
 import { writeFileAtomicSync } from '../core/fs/atomic-write';
 import { checkpointFiles } from '../core/train/checkpoint';
+import { TEST_PREDICTIONS_FILE, testPredictionsRecord } from '../core/models/test-predictions';
 
 export const RUN_RECORD_FILE = 'training-run.json';
 
@@ -73,6 +74,10 @@ export function saveTrainedModel(
     extra,
   };
   writeFileAtomicSync(path.join(dir, RUN_RECORD_FILE), JSON.stringify(record));
+  const compact = testPredictionsRecord(
+    { seed: result.split.seed, test: test.length }, record.test.ids, data.tasks, result.testPredictions, 'training', result.finishedAt,
+  );
+  writeFileAtomicSync(path.join(dir, TEST_PREDICTIONS_FILE), JSON.stringify(compact));
   // A finished run needs no checkpoint; removing both generations (and the members') makes a re-run start fresh.
   const base = path.join(dir, 'checkpoint.bin');
   const files = [base, ...result.members.map((_, k) => `${base}.m${k}`)].flatMap(checkpointFiles);
