@@ -133,7 +133,7 @@ export default tseslint.config(
       'src-main/core/dataset/id-prop.ts',
       'src-main/core/train/epoch-record.ts',
       'src-main/core/train/settings.ts',
-      'src-main/core/models/format-bytes.ts',
+      'src-main/core/catalogue/format-bytes.ts',
     ],
     rules: {
       'no-restricted-imports': [

@@ -6,9 +6,13 @@ import { app, BrowserWindow, dialog, shell, webContents } from 'electron';
 import { createHandlers } from '../app/handlers';
 import { createDispatcher } from '../ipc/dispatcher';
 import { describeBackend } from '../services/backend-summary';
+import { setBackendLog } from '../core/compute/backend-log';
 import { startSection, type StartSection } from '../app/start-section';
 import { guardWebContents, hardenSession, secureWebPreferences } from './security';
 import { registerElectronHandlers, webContentsSink } from './ipc-electron';
+
+// The compute backend and its kernel path (SIMD wasm or not) go to the main process's log when first chosen.
+setBackendLog((m) => console.log(m));
 
 /** The main window, opened on `section` (the renderer reads it from the URL hash, e.g. #/demo at first run). */
 function createWindow(section: StartSection): BrowserWindow {

@@ -9,7 +9,7 @@ import {
   validateDatasetAsync,
   type StructureParseOutcome,
 } from '../../src-main/core/dataset/validation-report';
-import { ElementFeatureTable } from '../../src-main/core/features';
+import { ElementFeatureTable } from '../../src-main/core/element-features';
 
 const REPO = resolve(__dirname, '../..');
 const FIX = join(REPO, 'test/fixtures/dataset');

@@ -10,7 +10,7 @@ import { buildScan, type DatasetEntry, type DatasetScan } from '../../core/datas
 import { parseIdProp } from '../../core/dataset/id-prop';
 import { structureFileParserAsync } from '../../core/dataset/structure-parse';
 import { validateDatasetAsync, type StructureParseOutcome, type ValidationReport } from '../../core/dataset/validation-report';
-import { ElementFeatureTable } from '../../core/features/element-features';
+import { ElementFeatureTable } from '../../core/element-features/element-features';
 import { inferUnit } from '../../core/metrics/task-kind';
 import type {
   DatasetInspection,

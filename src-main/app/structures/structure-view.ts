@@ -8,7 +8,7 @@ import { readStructureFile } from '../../core/io';
 import type { ReadOptions } from '../../core/io';
 import type { Structure } from '../../core/crystal/structure';
 import { DEFAULT_GRAPH_SETTINGS, findNeighbors, type GraphSettings } from '../../core/graph';
-import type { NeighbourEntry, StructureView } from '../../ipc/contract';
+import type { NeighborEntry, StructureView } from '../../ipc/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 
 export interface LoadedStructure {
@@ -33,16 +33,16 @@ export async function loadStructure(id: string, file: string, options: ReadOptio
 }
 
 /** Graph neighbours of every site: the first `maxNeighbors` of the full neighbour list (sorted nearest first). */
-export function graphNeighbours(structure: Structure, settings: GraphSettings = DEFAULT_GRAPH_SETTINGS): { neighbours: NeighbourEntry[][]; paddedSites: number } {
+export function graphNeighbors(structure: Structure, settings: GraphSettings = DEFAULT_GRAPH_SETTINGS): { neighbors: NeighborEntry[][]; paddedSites: number } {
   const list = findNeighbors(structure, settings.radiusAngstrom);
   const m = structure.lattice.matrix;
-  const neighbours: NeighbourEntry[][] = [];
+  const neighbors: NeighborEntry[][] = [];
   let paddedSites = 0;
   for (let i = 0; i < list.numAtoms; i++) {
     const start = list.offsets[i];
     const end = Math.min(list.offsets[i + 1], start + settings.maxNeighbors);
     if (end - start < settings.maxNeighbors) paddedSites++;
-    const row: NeighbourEntry[] = [];
+    const row: NeighborEntry[] = [];
     for (let e = start; e < end; e++) {
       const j = list.index[e];
       const image: [number, number, number] = [list.image[3 * e], list.image[3 * e + 1], list.image[3 * e + 2]];
@@ -57,9 +57,9 @@ export function graphNeighbours(structure: Structure, settings: GraphSettings = 
       ];
       row.push({ j, image, distance: list.distance[e], position });
     }
-    neighbours.push(row);
+    neighbors.push(row);
   }
-  return { neighbours, paddedSites };
+  return { neighbors, paddedSites };
 }
 
 export function buildStructureView(
@@ -77,7 +77,7 @@ export function buildStructureView(
   const symbols = display.toJSON().species;
   // Structure.supercell repeats the unit cell's sites in order for each translation.
   const unitIndex = display.sites.map((_, k) => k % n);
-  const { neighbours, paddedSites } = graphNeighbours(s, settings);
+  const { neighbors, paddedSites } = graphNeighbors(s, settings);
   return {
     id: loaded.id,
     source: extra.source,
@@ -98,7 +98,7 @@ export function buildStructureView(
     frac: s.sites.map((site) => [...site.frac]),
     radiusAngstrom: settings.radiusAngstrom,
     maxNeighbors: settings.maxNeighbors,
-    neighbours,
+    neighbors,
     paddedSites,
     warnings: loaded.warnings,
     ...(extra.labels ? { labels: extra.labels } : {}),

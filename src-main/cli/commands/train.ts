@@ -3,7 +3,7 @@ import type { Command, ParsedArgs } from '../command';
 import { CommandFailure, UsageError, booleanOption, choiceOption, numberOption, requiredString, stringOption } from '../command';
 import { formatSeconds } from '../progress';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
-import { ElementFeatureTable } from '../../core/features';
+import { ElementFeatureTable } from '../../core/element-features';
 import { loadLabelledDataset, resolveTaskColumns } from '../../core/featurize/labelled-dataset';
 import {
   PATIENCE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS as D, TRAIN_FRACTION_LIMITS, TRAIN_LIMITS as L, WEIGHTING_MODES,

@@ -67,4 +67,4 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 /** Bytes in SI units, as `mtcgcnn models` prints them ("1.9 MB"): the core's own formatter (a Node-free module). */
-export { formatBytes } from '../../../src-main/core/models/format-bytes';
+export { formatBytes } from '../../../src-main/core/catalogue/format-bytes';

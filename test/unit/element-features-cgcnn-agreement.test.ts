@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CGCNN92_LAYOUT, ElementFeatureTable } from '../../src-main/core/features';
+import { CGCNN92_LAYOUT, ElementFeatureTable } from '../../src-main/core/element-features';
 
 const REPO = resolve(__dirname, '../..');
 const SHARED_ATOM_INIT = resolve(REPO, '../shared/datasets/mp-cgcnn-25k/atom_init.json');
