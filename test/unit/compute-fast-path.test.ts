@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/compute/backend';
 import { activeEdgeKernelPath, simdKernelsActive, wasmInternalsProblem } from '../../src-main/core/compute/fused-kernels';
+import { WasmJs } from '../../src-main/core/compute/simd-kernels';
 
 describe('fast path on wasm', () => {
   it('the wasm backend runs the fused SIMD kernels, says so once at start-up, and records it in BackendInfo', async () => {
@@ -24,7 +25,7 @@ describe('fast path on wasm', () => {
   });
 
   it('names the missing internal when the wasm module does not have what the SIMD kernels use', () => {
-    const memory = new WebAssembly.Memory({ initial: 1 });
+    const memory = new WasmJs.Memory({ initial: 1 });
     const fn = (): number => 0;
     const whole = { wasm: { asm: { memory }, _malloc: fn, _free: fn }, dataIdMap: { get: fn } };
     expect(wasmInternalsProblem(whole)).toBeNull();
