@@ -14,7 +14,7 @@ import { readStructureFileSync } from '../src-main/core/io';
 import { buildCrystalGraph } from '../src-main/core/graph/build-graph';
 import { DEFAULT_GRAPH_SETTINGS, type CrystalGraph } from '../src-main/core/graph/crystal-graph';
 import { decodeGraphs, encodeGraphs } from '../src-main/core/graph/graph-codec';
-import { ElementFeatureTable } from '../src-main/core/features/element-features';
+import { ElementFeatureTable } from '../src-main/core/element-features/element-features';
 import { inferUnit } from '../src-shared/task-kind';
 import { trainModel } from '../src-main/core/train/trainer';
 import { saveBundle } from '../src-main/core/model/bundle';

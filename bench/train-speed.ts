@@ -16,7 +16,7 @@ import { ParamStore } from '../src-main/core/model/params';
 import { BatchBuilder, BondBasis, batchToTensors, disposeBatchTensors } from '../src-main/core/model/batch';
 import { applyBnUpdates, forwardTrain } from '../src-main/core/model/network';
 import { Adam } from '../src-main/core/train/optimizer';
-import { syntheticElementTable, syntheticGraphs } from '../src-main/core/train/synthetic';
+import { syntheticElementTable, syntheticGraphs } from '../test/fixtures/synthetic-training';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);

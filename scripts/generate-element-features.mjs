@@ -10,7 +10,7 @@
 //   node scripts/generate-element-features.mjs --layout     print the block layout as JSON
 //
 // Plain JavaScript on purpose: Node 20 cannot run TypeScript, and this must run without a build.
-// The layout below is mirrored by src-main/core/features/cgcnn-layout.ts (a unit test keeps them equal).
+// The layout below is mirrored by src-main/core/element-features/cgcnn-layout.ts (a unit test keeps them equal).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -1,11 +1,11 @@
 /**
  * `--model` of the verbs that use a trained model (screen, predict, evaluate, report RESULTS.csv, slurm): a model
  * folder, the name of an installed model (`mtcgcnn models`), or left out for the shipped default model. The
- * resolution itself is core's resolveModel (src-main/core/models/catalogue.ts); this adds the CLI's messages.
+ * resolution itself is core's resolveModel (src-main/core/catalogue/catalogue.ts); this adds the CLI's messages.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { listModels, resolveModel, type ResolvedModel } from '../core/models';
+import { listModels, resolveModel, type ResolvedModel } from '../core/catalogue';
 import { CommandFailure, stringOption, UsageError, type CommandIo, type OptionSpec, type ParsedArgs } from './command';
 
 /** A --model value (undefined: left out) -> a model folder; throws with a one-line reason. */

@@ -10,6 +10,7 @@ import { createHandlers } from '../app/handlers';
 import { writeFileAtomic } from '../core/fs/atomic-write';
 import { createDispatcher } from '../ipc/dispatcher';
 import { describeBackend } from '../services/backend-summary';
+import { setBackendLog } from '../core/compute/backend-log';
 import { startSection, type StartSection } from '../app/start-section';
 import { allowFileRoot, guardWebContents, hardenSession, registerAppScheme, rendererRootOf, secureWebPreferences, serveAppScheme, type ShellContext } from './security';
 import { registerElectronHandlers, webContentsSink } from './ipc-electron';
@@ -17,6 +18,9 @@ import { appIndexUrl, devRendererUrl } from './shell-policy';
 
 const shellContext: ShellContext = { packaged: app.isPackaged, devOrigin: devRendererUrl(process.env, app.isPackaged) };
 registerAppScheme();
+
+// The compute backend and its kernel path (SIMD wasm or not) go to the main process's log when first chosen.
+setBackendLog((m) => console.log(m));
 
 /** The main window, opened on `section` (the renderer reads it from the URL hash, e.g. #/demo at first run). */
 function createWindow(section: StartSection): BrowserWindow {

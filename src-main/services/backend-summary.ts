@@ -3,6 +3,8 @@ import type { BackendSummary } from '../../src-shared/contract';
 export interface BackendDescription extends BackendSummary {
   threads: number;
   versions: Record<string, string>;
+  /** Which implementation runs the convolutions (e.g. 'fused SIMD wasm kernels'). */
+  kernels: string;
 }
 
 let pending: Promise<BackendDescription> | undefined;
@@ -19,6 +21,7 @@ export function describeBackend(): Promise<BackendDescription> {
       howToGetGpu: info.howToGetGpu,
       threads: info.threads,
       versions: info.versions,
+      kernels: info.kernels,
     };
   })();
   return pending;

@@ -1,7 +1,7 @@
 /** Adapts a trained model bundle (src-main/core/model) to what screening needs (src-main/core/screen). */
 import { Predictor } from '../core/model/predictor';
 import { resolveTask } from '../core/model/config';
-import { resolveModel, type CatalogueOptions, type ResolvedModel } from '../core/models';
+import { resolveModel, type CatalogueOptions, type ResolvedModel } from '../core/catalogue';
 import type { ScreeningDomain, ScreeningModel } from '../core/screen/model';
 
 async function loadBundleForScreening(modelDir: string): Promise<ScreeningModel> {

@@ -1,4 +1,4 @@
-/** The app's sections, in rail order. Each names what it is for, shown in its header and placeholder. */
+/** The app's sections, in rail order. Each names what it is for, shown in its header. */
 import type { IconName } from './components/common/icons';
 
 export type SectionId = 'demo' | 'projects' | 'datasets' | 'structures' | 'train' | 'results' | 'screening' | 'reports' | 'about';
@@ -10,8 +10,6 @@ export interface Section {
   group: 'start' | 'data' | 'model' | 'apply' | 'system';
   /** One line under the view title. */
   summary: string;
-  /** For sections not built yet: what will come there. */
-  planned?: string[];
 }
 
 export const SECTIONS: readonly Section[] = [

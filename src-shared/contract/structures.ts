@@ -25,7 +25,7 @@ export interface StructureViewRequest {
   supercell: 1 | 2;
 }
 
-export interface NeighbourEntry {
+export interface NeighborEntry {
   /** Index of the neighbour in the unit cell. */
   j: number;
   /** Lattice translation of the neighbour's image. */
@@ -67,7 +67,7 @@ export interface StructureView {
   radiusAngstrom: number;
   maxNeighbors: number;
   /** Per unit-cell site: its graph neighbours, nearest first. */
-  neighbours: NeighbourEntry[][];
+  neighbors: NeighborEntry[][];
   /** Sites with fewer than maxNeighbors neighbours within the radius (CGCNN pads them). */
   paddedSites: number;
   warnings: string[];

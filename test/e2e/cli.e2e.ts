@@ -29,6 +29,8 @@ describe('mtcgcnn (built CLI)', () => {
     const r = mtcgcnn('info');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^backend: +wasm /m);
+    // The built CLI runs the convolutions on the fused SIMD wasm kernels, not the slower JavaScript ones.
+    expect(r.stdout).toMatch(/^kernels: +fused SIMD wasm kernels$/m);
   });
 
   it('fails with a one-line error and a non-zero exit on bad input', () => {

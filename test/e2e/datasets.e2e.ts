@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { scanDataset } from '../../src-main/core/dataset/dataset-folder';
 import { structureFileParser } from '../../src-main/core/dataset/structure-parse';
 import { validateDataset } from '../../src-main/core/dataset/validation-report';
-import { ElementFeatureTable } from '../../src-main/core/features/element-features';
+import { ElementFeatureTable } from '../../src-main/core/element-features/element-features';
 import type { JobProgress } from '../../src-shared/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, HAVE_LARGE, HAVE_SAMPLE, LARGE_DATASET, SAMPLE_DATASET, scrollToTestId, waitForJob } from './helpers';

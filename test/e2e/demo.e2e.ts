@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readDemoIndex } from '../../src-main/app/demo/demo-index';
-import { resolveDefaultModel, readModelCard } from '../../src-main/core/models';
+import { resolveDefaultModel, readModelCard } from '../../src-main/core/catalogue';
 import type { DemoResults } from '../../src-shared/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, scrollToTestId } from './helpers';

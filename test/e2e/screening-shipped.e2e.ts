@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listModels, readModelCard, resolveDefaultModel } from '../../src-main/core/models';
+import { listModels, readModelCard, resolveDefaultModel } from '../../src-main/core/catalogue';
 import type { ScreeningTable } from '../../src-shared/contract';
 import { startApp, type AppHarness } from './harness';
 import { byTestId, call, HAVE_SAMPLE, SAMPLE_DATASET, scrollToTestId } from './helpers';

@@ -131,7 +131,7 @@ describe.skipIf(!HAVE_SAMPLE)('Structures', () => {
     expect(view.maxNeighbors).toBe(12);
     expect(view.radiusAngstrom).toBe(8);
     for (let i = 0; i < s.numSites; i++) {
-      const mine = view.neighbours[i]!;
+      const mine = view.neighbors[i]!;
       expect(mine.length).toBe(graph.maxNeighbors);
       for (let k = 0; k < mine.length; k++) {
         expect(mine[k]!.j).toBe(graph.neighborIndex[i * 12 + k]);
@@ -155,15 +155,15 @@ describe.skipIf(!HAVE_SAMPLE)('Structures', () => {
     // Clicking a site lists its own 12 neighbours, nearest first, and draws them.
     const p = await sitePosition(0);
     await app.page.mouse.click(p.x, p.y);
-    await t('site-neighbours').waitFor();
-    const site = Number(await t('site-neighbours').getAttribute('data-site'));
-    const rows = t('neighbour-row');
+    await t('site-neighbors').waitFor();
+    const site = Number(await t('site-neighbors').getAttribute('data-site'));
+    const rows = t('neighbor-row');
     expect(await rows.count()).toBe(12);
-    const shown = (await t('neighbour-distance').allTextContents()).map(Number);
-    expect(shown).toEqual(view.neighbours[site]!.map((n) => Number(n.distance.toFixed(3))));
+    const shown = (await t('neighbor-distance').allTextContents()).map(Number);
+    expect(shown).toEqual(view.neighbors[site]!.map((n) => Number(n.distance.toFixed(3))));
     expect([...shown].sort((a, b) => a - b)).toEqual(shown);
     expect(await t('crystal-viewer').getAttribute('data-edges')).toBe('12');
-    await t('site-neighbours').scrollIntoViewIfNeeded();
+    await t('site-neighbors').scrollIntoViewIfNeeded();
     await app.screenshot('structures-site-neighbours');
   });
 

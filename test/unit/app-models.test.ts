@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers, createServices, type AppContext } from '../../src-main/app/handlers';
 import { JobManager } from '../../src-main/app/jobs';
 import { findCatalogueModel, modelCatalogue } from '../../src-main/app/models/model-catalogue';
-import { listModels, resolveDefaultModel } from '../../src-main/core/models';
+import { listModels, resolveDefaultModel } from '../../src-main/core/catalogue';
 import type { JobProgress, StartScreeningRequest } from '../../src-shared/contract';
 import { createDispatcher, UserFacingError } from '../../src-main/ipc/dispatcher';
 import { sampleCif } from '../fixtures/screen/helpers';

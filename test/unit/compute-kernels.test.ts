@@ -2,13 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend, forcedBackendFromEnv, wasmBinaryDir } from '../../src-main/core/compute/backend';
-import { registerKernelFixes } from '../../src-main/core/compute/wasm-kernels';
+import { registerKernelFixes } from '../../src-main/core/compute/kernel-overrides';
 import { replaceKernel, softplus } from '../../src-main/core/compute/kernel-util';
 import { fusedConvCore, fusedConvInfer } from '../../src-main/core/compute/fused-ops';
 import { setSimdKernelsEnabled, simdKernelsActive } from '../../src-main/core/compute/fused-kernels';
 import { WasmJs, instantiateSimdKernels } from '../../src-main/core/compute/simd-kernels';
 import { bondProjection, edgeBlockReference, factoredPreactivation, gateAndSum } from '../../src-main/core/model/layers';
-import { createRng } from '../../src-main/core/metrics/split';
+import { createRng } from '../../src-main/core/seeded-random';
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   const rng = createRng(seed);

@@ -18,47 +18,37 @@ function specifiers(text: string): string[] {
   return out;
 }
 
+const SRC = path.join(REPO, 'src-main');
+const inside = (target: string, dir: string): boolean => target === dir || target.startsWith(dir + path.sep);
+
+/**
+ * Imports of the .ts files under src-main/`dir` that break its layer: 'electron', and relative imports whose
+ * target `isBad` refuses. At least `minFiles` files must be found (a moved folder must not pass by being empty).
+ */
+function badImports(dir: string, minFiles: number, isBad: (target: string) => boolean): string[] {
+  const root = path.join(SRC, dir);
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  expect(files.length).toBeGreaterThan(minFiles);
+  const bad: string[] = [];
+  for (const f of files) {
+    const file = path.join(root, f);
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      if (spec === 'electron' || spec.startsWith('electron/')) bad.push(`${dir}/${f}: ${spec}`);
+      else if (spec.startsWith('.') && isBad(path.resolve(path.dirname(file), spec))) bad.push(`${dir}/${f}: ${spec}`);
+    }
+  }
+  return bad;
+}
+
 describe('core layering', () => {
   it('src-main/core imports only core modules, src-shared, Node built-ins and packages (never app, ipc, cli or electron)', () => {
-    const files = readdirSync(CORE, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
-    expect(files.length).toBeGreaterThan(50);
-    const bad: string[] = [];
-    for (const f of files) {
-      const file = path.join(CORE, f);
-      for (const spec of specifiers(readFileSync(file, 'utf8'))) {
-        if (spec === 'electron' || spec.startsWith('electron/')) bad.push(`${f}: ${spec}`);
-        if (spec.startsWith('.')) {
-          const target = path.resolve(path.dirname(file), spec);
-          if (target !== CORE && !target.startsWith(CORE + path.sep) && !target.startsWith(SHARED + path.sep)) bad.push(`${f}: ${spec}`);
-        }
-      }
-    }
-    expect(bad).toEqual([]);
+    expect(badImports('core', 50, (target) => !inside(target, CORE) && !inside(target, SHARED))).toEqual([]);
   });
 
   it('src-main/services (shared by the desktop app and the CLI) imports nothing from app, cli or electron; the CLI nothing from app', () => {
-    const SRC = path.join(REPO, 'src-main');
-    const layer = (dir: string, forbidden: string[]): string[] => {
-      const root = path.join(SRC, dir);
-      const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
-      expect(files.length).toBeGreaterThan(3);
-      const bad: string[] = [];
-      for (const f of files) {
-        const file = path.join(root, f);
-        for (const spec of specifiers(readFileSync(file, 'utf8'))) {
-          if (spec === 'electron' || spec.startsWith('electron/')) bad.push(`${dir}/${f}: ${spec}`);
-          if (!spec.startsWith('.')) continue;
-          const target = path.resolve(path.dirname(file), spec);
-          for (const other of forbidden) {
-            const o = path.join(SRC, other);
-            if (target === o || target.startsWith(o + path.sep)) bad.push(`${dir}/${f}: ${spec}`);
-          }
-        }
-      }
-      return bad;
-    };
-    expect(layer('services', ['app', 'cli', 'electron'])).toEqual([]);
-    expect(layer('cli', ['app', 'electron'])).toEqual([]);
+    const into = (...dirs: string[]) => (target: string): boolean => dirs.some((d) => inside(target, path.join(SRC, d)));
+    expect(badImports('services', 3, into('app', 'cli', 'electron'))).toEqual([]);
+    expect(badImports('cli', 3, into('app', 'electron'))).toEqual([]);
   });
 
   it('studio home: MTCGCNN_HOME or ~/CrystalPropertyStudio, with the models and the graph cache under it', () => {

@@ -8,7 +8,7 @@ import {
   validateDatasetAsync,
   type StructureParseOutcome,
 } from '../../src-main/core/dataset/validation-report';
-import { ElementFeatureTable } from '../../src-main/core/features';
+import { ElementFeatureTable } from '../../src-main/core/element-features';
 import { HAVE_SAMPLE as hasSample, SAMPLE_DIR as SAMPLE } from '../shared-data';
 
 const REPO = resolve(__dirname, '../..');

@@ -12,7 +12,7 @@ import { demoResultRows, DemoResultsError } from '../../src-main/app/demo/demo-r
 import { DEMO_MANIFEST, DemoService } from '../../src-main/app/demo/demo-service';
 import { JobManager } from '../../src-main/app/jobs';
 import { startSectionFor } from '../../src-main/app/start-section';
-import { readModelCard, resolveDefaultModel } from '../../src-main/core/models';
+import { readModelCard, resolveDefaultModel } from '../../src-main/core/catalogue';
 import type { DemoStructure, JobProgress } from '../../src-shared/contract';
 import { UserFacingError } from '../../src-main/ipc/dispatcher';
 

@@ -7,7 +7,7 @@ import {
   rocAuc,
   rocCurve,
 } from '../../src-main/core/metrics/classification';
-import { createRng } from '../../src-main/core/metrics/split';
+import { createRng } from '../../src-main/core/seeded-random';
 
 /** Brute-force Mann-Whitney: P(score_pos > score_neg) + 0.5 P(equal). */
 function mannWhitneyAuc(labels: boolean[], scores: number[]): number {

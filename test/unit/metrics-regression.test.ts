@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { averageRanks, pearson, regressionMetrics, spearman } from '../../src-main/core/metrics/regression';
-import { createRng, shuffleInPlace } from '../../src-main/core/metrics/split';
+import { createRng, shuffleInPlace } from '../../src-main/core/seeded-random';
 
 describe('regressionMetrics', () => {
   it('matches a hand-computed example (sklearn docs values)', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, repeatSeeds, shuffleInPlace, splitIndices } from '../../src-main/core/metrics/split';
+import { repeatSeeds, splitIndices } from '../../src-main/core/metrics/split';
+import { createRng, shuffleInPlace } from '../../src-main/core/seeded-random';
 
 describe('createRng', () => {
   it('is deterministic, seed-dependent, in [0, 1) and roughly uniform', () => {

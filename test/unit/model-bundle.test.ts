@@ -8,7 +8,7 @@ import { BUNDLE_VERSION, elementTableFromCgcnnJson, elementTableToCgcnnJson, loa
 import { Predictor } from '../../src-main/core/model/predictor';
 import { trainModel } from '../../src-main/core/train/trainer';
 import type { TrainResult, TrainingData } from '../../src-main/core/train/types';
-import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../../src-main/core/train/synthetic';
+import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../fixtures/synthetic-training';
 
 describe('model bundle and Predictor', () => {
   let d: TrainingData;

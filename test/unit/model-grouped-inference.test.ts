@@ -14,8 +14,8 @@ import { GroupedEnsemble, disposeGroupedTensors, groupedBatchToTensors } from '.
 import { FoldedNetwork } from '../../src-main/core/model/network';
 import { ParamStore } from '../../src-main/core/model/params';
 import { Predictor, type PredictionResult } from '../../src-main/core/model/predictor';
-import { createRng } from '../../src-main/core/metrics/split';
-import { syntheticElementTable, syntheticGraphs } from '../../src-main/core/train/synthetic';
+import { createRng } from '../../src-main/core/seeded-random';
+import { syntheticElementTable, syntheticGraphs } from '../fixtures/synthetic-training';
 import { MP_SMALL_DIR } from '../shared-data';
 
 const SHIPPED = path.resolve(__dirname, '..', '..', 'resources', 'models', 'mtcgcnn-e4-mp25k');

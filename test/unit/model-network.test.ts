@@ -6,8 +6,8 @@ import { ParamStore, paramSpecs } from '../../src-main/core/model/params';
 import { BatchBuilder, BondBasis, batchToTensors, disposeBatchTensors } from '../../src-main/core/model/batch';
 import { type ConvWeights, concatenatedConvTrain, convTrain } from '../../src-main/core/model/layers';
 import { FoldedNetwork, forwardTrain, softSharingPenalty } from '../../src-main/core/model/network';
-import { syntheticElementTable, syntheticGraphs } from '../../src-main/core/train/synthetic';
-import { createRng } from '../../src-main/core/metrics/split';
+import { syntheticElementTable, syntheticGraphs } from '../fixtures/synthetic-training';
+import { createRng } from '../../src-main/core/seeded-random';
 
 function rand(shape: number[], seed: number, scale = 1): tf.Tensor {
   const rng = createRng(seed);

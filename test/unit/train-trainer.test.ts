@@ -6,7 +6,7 @@ import { initBackend } from '../../src-main/core/compute/backend';
 import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph';
 import { trainModel } from '../../src-main/core/train/trainer';
 import type { TrainOptions, TrainProgress, TrainingData } from '../../src-main/core/train/types';
-import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../../src-main/core/train/synthetic';
+import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../fixtures/synthetic-training';
 
 function data(n = 48, missing = 0.15): TrainingData {
   const graphs = syntheticGraphs(n, { seed: 11, minAtoms: 2, maxAtoms: 8, maxNeighbors: 12 });

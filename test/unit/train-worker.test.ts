@@ -5,7 +5,7 @@ import { build } from 'vite';
 import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph';
 import { runTrainingInWorker } from '../../src-main/core/train/worker-client';
 import type { TrainProgress, TrainingData } from '../../src-main/core/train/types';
-import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../../src-main/core/train/synthetic';
+import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../fixtures/synthetic-training';
 
 // Bundle the worker entry the way the app build does (CommonJS, dependencies external) into a folder
 // inside the repository so that node_modules resolves as it does for out/main/train-worker.js.

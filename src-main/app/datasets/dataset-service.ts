@@ -11,7 +11,7 @@ import { IdPropTooLargeError, parseIdProp } from '../../core/dataset/id-prop';
 import { structureFileParserAsync } from '../../core/dataset/structure-parse';
 import { validateDatasetAsync, type StructureParseOutcome, type ValidationReport } from '../../core/dataset/validation-report';
 import { describeSkipped } from '../../core/screen/file-walk';
-import { ElementFeatureTable } from '../../core/features/element-features';
+import { ElementFeatureTable } from '../../core/element-features/element-features';
 import { inferUnit } from '../../../src-shared/task-kind';
 import type {
   DatasetInspection,

@@ -5,7 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { resourcesDir } from '../../core/features/resources-path';
+import { resourcesDir } from '../../core/element-features/resources-path';
 import type { DemoStructure } from '../../../src-shared/contract';
 
 export const DEMO_INDEX_FILE = 'demo.json';

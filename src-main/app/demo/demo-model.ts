@@ -4,7 +4,7 @@
  * same in one sentence for the report.
  */
 import { taskLabel } from '../../../src-shared/text-format';
-import { readModelCard, resolveModel, type CatalogueOptions, type ModelCard, type ResolvedModel } from '../../core/models';
+import { readModelCard, resolveModel, type CatalogueOptions, type ModelCard, type ResolvedModel } from '../../core/catalogue';
 import type { DemoModel } from '../../../src-shared/contract';
 
 export function demoModelOf(name: string, card: ModelCard): DemoModel {

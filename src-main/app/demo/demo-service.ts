@@ -11,7 +11,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readStructureFileSync } from '../../core/io';
 import type { ModelDomain, ModelJson } from '../../core/model/bundle';
-import { readModelCard, type CatalogueOptions, type ResolvedModel } from '../../core/models';
+import { readModelCard, type CatalogueOptions, type ResolvedModel } from '../../core/catalogue';
 import { renderScreeningReportHtml } from '../../core/report';
 import { outputLayout, screenFolder, DomainChecker, iterateCsvRecords } from '../../core/screen';
 import type { DemoInfo, DemoModel, DemoReport, DemoResults, DemoScreeningState, RunState } from '../../../src-shared/contract';

@@ -1,11 +1,11 @@
 /**
  * The model catalogue as the app shows it (`models:list`) and how a screening finds a catalogue model by where it
  * is installed and its name (`screen:start` with `model: {source, name}`). The core catalogue
- * (src-main/core/models) does the listing; this module turns its entries into the IPC shape and its errors into
+ * (src-main/core/catalogue) does the listing; this module turns its entries into the IPC shape and its errors into
  * messages that say what to do.
  */
 import { taskLabel } from '../../../src-shared/text-format';
-import { listModels, type Catalogue, type CatalogueEntry, type CatalogueOptions } from '../../core/models';
+import { listModels, type Catalogue, type CatalogueEntry, type CatalogueOptions } from '../../core/catalogue';
 import type { CatalogueModel, CatalogueModelRef, ModelCatalogueInfo } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 

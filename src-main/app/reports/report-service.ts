@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph';
 import { renderRunReportHtml, renderScreeningReportHtml, type HistoryEntry, type RunReport, type ScreeningReport } from '../../core/report';
-import { readModelCard } from '../../core/models';
+import { readModelCard } from '../../core/catalogue';
 import type { ProjectReport, ReportRequest, ScreeningDetail, TaskMetrics } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile } from '../fs-util';

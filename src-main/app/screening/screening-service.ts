@@ -1,7 +1,7 @@
 /**
  * Screening runs of the open project, as jobs: a model predicts every structure file of a folder (core
  * screenFolder: featurization in worker threads, resumable CSV output). The model is a finished training run of the
- * project or a catalogue model (shipped with the app or one of the user's models, src-main/core/models). Results
+ * project or a catalogue model (shipped with the app or one of the user's models, src-main/core/catalogue). Results
  * live in screenings/<id>/results.csv next to screening.json, which records the model (name, source, folder); the
  * table and CSV export read that file.
  */
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { iterateCsvRecords } from '../../core/screen/csv-reader';
 import { csvLine } from '../../core/screen/csv-writer';
 import { describeSkipped, screenFolder, ScreenError } from '../../core/screen';
-import type { CatalogueOptions } from '../../core/models';
+import type { CatalogueOptions } from '../../core/catalogue';
 import type { ScreeningDetail, ScreeningTable, StartScreeningRequest } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 import { expandPath, isDirectory, isFile, JsonFileError, readJson, timestampId } from '../fs-util';

@@ -8,7 +8,7 @@ import { readStructureFile } from '../../core/io';
 import type { ReadOptions } from '../../core/io';
 import type { Structure } from '../../core/crystal/structure';
 import { DEFAULT_GRAPH_SETTINGS, sharedNeighborEngine, type GraphSettings } from '../../core/graph';
-import type { NeighbourEntry, StructureView } from '../../../src-shared/contract';
+import type { NeighborEntry, StructureView } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 
 export interface LoadedStructure {
@@ -37,17 +37,17 @@ export async function loadStructure(id: string, file: string, options: ReadOptio
  * search as the graph builder (never the full neighbour list, which for a tiny or flat cell would hold millions of
  * images).
  */
-export function graphNeighbours(structure: Structure, settings: GraphSettings = DEFAULT_GRAPH_SETTINGS): { neighbours: NeighbourEntry[][]; paddedSites: number } {
+export function graphNeighbors(structure: Structure, settings: GraphSettings = DEFAULT_GRAPH_SETTINGS): { neighbors: NeighborEntry[][]; paddedSites: number } {
   const k = settings.maxNeighbors;
   const res = sharedNeighborEngine().loadStructure(structure).nearest(k, settings.radiusAngstrom, undefined, 'auto', true);
   const images = res.image!;
   const m = structure.lattice.matrix;
-  const neighbours: NeighbourEntry[][] = [];
+  const neighbors: NeighborEntry[][] = [];
   let paddedSites = 0;
   for (let i = 0; i < structure.numSites; i++) {
     const count = res.count[i];
     if (count < k) paddedSites++;
-    const row: NeighbourEntry[] = [];
+    const row: NeighborEntry[] = [];
     for (let s = 0; s < count; s++) {
       const e = i * k + s;
       const j = res.index[e];
@@ -63,9 +63,9 @@ export function graphNeighbours(structure: Structure, settings: GraphSettings = 
       ];
       row.push({ j, image, distance: Math.sqrt(res.distance2[e]), position });
     }
-    neighbours.push(row);
+    neighbors.push(row);
   }
-  return { neighbours, paddedSites };
+  return { neighbors, paddedSites };
 }
 
 export function buildStructureView(
@@ -83,7 +83,7 @@ export function buildStructureView(
   const symbols = display.toJSON().species;
   // Structure.supercell repeats the unit cell's sites in order for each translation.
   const unitIndex = display.sites.map((_, k) => k % n);
-  const { neighbours, paddedSites } = graphNeighbours(s, settings);
+  const { neighbors, paddedSites } = graphNeighbors(s, settings);
   return {
     id: loaded.id,
     source: extra.source,
@@ -104,7 +104,7 @@ export function buildStructureView(
     frac: s.sites.map((site) => [...site.frac]),
     radiusAngstrom: settings.radiusAngstrom,
     maxNeighbors: settings.maxNeighbors,
-    neighbours,
+    neighbors,
     paddedSites,
     warnings: loaded.warnings,
     ...(extra.labels ? { labels: extra.labels } : {}),

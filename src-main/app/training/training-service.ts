@@ -6,7 +6,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ElementFeatureTable } from '../../core/features/element-features';
+import { ElementFeatureTable } from '../../core/element-features/element-features';
 import { featurizeDataset } from '../../core/featurize/featurize-dataset';
 import { DEFAULT_GRAPH_SETTINGS, type CrystalGraph } from '../../core/graph';
 import { isBandGapTask } from '../../../src-shared/task-kind';

@@ -8,7 +8,7 @@ import type { Command, CommandIo, ParsedArgs } from '../command';
 import { booleanOption, choiceOption, CommandFailure, numberOption, requiredString, stringOption, UsageError } from '../command';
 import { formatSeconds, ProgressReporter } from '../progress';
 import { scanDataset } from '../../core/dataset';
-import { ElementFeatureTable } from '../../core/features';
+import { ElementFeatureTable } from '../../core/element-features';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
 import { loadLabelledDataset, resolveTaskColumns } from '../../core/featurize/labelled-dataset';
 import { displayUnit, formatSig } from '../../../src-shared/text-format';

@@ -5,7 +5,7 @@ import type { Command } from '../command';
 import { CommandFailure, booleanOption, choiceOption, numberOption, stringOption } from '../command';
 import { ProgressReporter } from '../progress';
 import { scanDataset } from '../../core/dataset';
-import { ElementFeatureTable } from '../../core/features';
+import { ElementFeatureTable } from '../../core/element-features';
 import { DEFAULT_GRAPH_SETTINGS, type CrystalGraph, type GraphSettings } from '../../core/graph/crystal-graph';
 import { elementSymbol } from '../../core/crystal/elements';
 import { featurizeDataset } from '../../core/featurize/featurize-dataset';

@@ -20,6 +20,7 @@ export const infoCommand: Command = {
       version: APP_VERSION,
       backend: backend.name,
       backendDescription: backend.description,
+      kernels: backend.kernels,
       fallbackReason: backend.fallbackReason ?? null,
       threads: backend.threads,
       cpuCount: os.cpus().length,
@@ -33,6 +34,7 @@ export const infoCommand: Command = {
     }
     io.out(`mtcgcnn ${info.version}`);
     io.out(`backend:      ${info.backend} (${info.backendDescription})`);
+    io.out(`kernels:      ${info.kernels}`);
     if (info.fallbackReason) io.out(`fallback:     ${info.fallbackReason}`);
     io.out(`threads:      ${info.threads} compute thread(s), ${info.cpuCount} logical CPU(s)`);
     io.out(`versions:     ${Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);

@@ -1,7 +1,7 @@
 /** `mtcgcnn models [--json]`: the shipped and user models with their cards (tasks, test errors, size). */
 import type { Command, CommandIo } from '../command';
 import { booleanOption } from '../command';
-import { formatBytes, listModels, MODELS_PATH_ENV, type Catalogue, type CatalogueEntry } from '../../core/models';
+import { formatBytes, listModels, MODELS_PATH_ENV, type Catalogue, type CatalogueEntry } from '../../core/catalogue';
 
 function fmtMae(x: number | null): string {
   if (x === null) return '-';

@@ -3,7 +3,7 @@ import type { Command, ParsedArgs } from '../command';
 import { CommandFailure, UsageError, booleanOption, choiceOption, numberOption, requiredString, stringOption } from '../command';
 import { formatSeconds } from '../progress';
 import { DEFAULT_GRAPH_SETTINGS } from '../../core/graph/crystal-graph';
-import { ElementFeatureTable } from '../../core/features';
+import { ElementFeatureTable } from '../../core/element-features';
 import { buildTrainingTasks, loadLabelledDataset } from '../../core/featurize/labelled-dataset';
 import { resolveTask } from '../../core/model/config';
 import { loadBundle } from '../../core/model/bundle';

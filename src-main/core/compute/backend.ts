@@ -4,7 +4,7 @@
  * Order of preference (unless forced):
  *   1. tfjs-node-gpu  (native TensorFlow with CUDA; registers backend 'tensorflow') when it loads AND sees a GPU
  *   2. tfjs-node      (native TensorFlow on the CPU; also 'tensorflow')
- *   3. wasm           (XNNPACK, SIMD; with this project's kernel fixes, see wasm-kernels.ts)
+ *   3. wasm           (XNNPACK, SIMD; with this project's kernel fixes, see kernel-overrides.ts)
  *   4. cpu            (pure JS; ~100x slower for training) only when forced.
  *
  * Forcing: env MTCGCNN_BACKEND=gpu|node|wasm|cpu, or `initBackend({ force })`. A forced backend that cannot
@@ -17,7 +17,9 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerGradientsIfMissing } from './gradients';
-import { registerKernelFixes } from './wasm-kernels';
+import { registerKernelFixes } from './kernel-overrides';
+import { activeEdgeKernelPath } from './fused-kernels';
+import { backendLog } from './backend-log';
 
 export type BackendKind = 'gpu' | 'node' | 'wasm' | 'cpu';
 /** Name used by the UI / IPC contract. */
@@ -43,6 +45,8 @@ export interface BackendInfo {
   howToGetGpu: string;
   /** Warnings (e.g. the cpu backend is slow). */
   warnings: string[];
+  /** Which implementation runs the convolutions (activeEdgeKernelPath): on wasm, 'fused SIMD wasm kernels'. */
+  kernels: string;
 }
 
 export interface InitBackendOptions {
@@ -54,6 +58,8 @@ export interface InitBackendOptions {
   warn?: (msg: string) => void;
   /** How native packages are found and loaded (default: Node's module resolution; tests inject fakes). */
   native?: NativePackageAccess;
+  /** Receives the one line naming the backend and kernel path in use (default: the process's setBackendLog). */
+  log?: (msg: string) => void;
 }
 
 /** An installed native TensorFlow package, as found on disk before it is loaded. */
@@ -208,7 +214,7 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   const reasons: string[] = [];
 
   const native = options.native ?? nodeNativePackages;
-  const tryNative = async (gpu: boolean): Promise<BackendInfo | undefined> => {
+  const tryNative = async (gpu: boolean): Promise<Omit<BackendInfo, 'kernels'> | undefined> => {
     const pkg: NativePackage = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
     const found = native.probe(pkg);
     if (!found) {
@@ -258,10 +264,18 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
     };
   };
 
-  const finish = (info: BackendInfo): BackendInfo => {
+  const finish = (partial: Omit<BackendInfo, 'kernels'>): BackendInfo => {
+    const kernels = activeEdgeKernelPath();
+    const info: BackendInfo = { ...partial, kernels: kernels.description };
     if (reasons.length && info.kind !== 'gpu') info.fallbackReason = reasons.join('; ');
+    if (info.kind === 'wasm' && kernels.kind !== 'simd-wasm') {
+      const w = `the fused SIMD wasm kernels are not in use (${kernels.problem}); training runs on the ~7x slower JavaScript kernels`;
+      info.warnings.push(w);
+      warn(w);
+    }
     // After the native attempt: tfjs-node brings @tensorflow/tfjs, which registers the full gradient set.
     registerGradientsIfMissing();
+    (options.log ?? backendLog())(`compute backend: ${info.description}; convolution kernels: ${info.kernels}`);
     return info;
   };
 
@@ -292,7 +306,7 @@ async function doInit(options: InitBackendOptions): Promise<BackendInfo> {
   const wasm = nodeRequire()('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(wasmBinaryDir());
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
-  registerKernelFixes('wasm');
+  registerKernelFixes('wasm'); // installs the fused kernels, whose SIMD path finish() reports
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = wasm.getThreadsCount();
   versions['tfjs-backend-wasm'] = wasm.version_wasm;

@@ -23,6 +23,8 @@
  *                     outputs [dA [N,2C], dBT [C,U] (dL/dbond transposed, for dW_bond = (dBT u)^T), dGamma, dBeta]
  *   CgcnnEdgeInfer    inputs {a [N,2C], bond [U,C], bidx, bias [C], nbr}                    attrs {M}
  *                     outputs [S]   (BN folded into the projections: y = z + bias)
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
@@ -49,24 +51,47 @@ interface WasmBackendLike extends KernelBackend {
 
 let simdDisabled = false;
 const simdCache = new WeakMap<object, SimdEdgeKernels | null>();
+/** Why the last wasm backend asked for got no SIMD kernels (null: it got them, or none was asked yet). */
+let simdProblem: string | null = null;
 
 /** Turns the SIMD wasm kernels off (tests compare both implementations). */
 export function setSimdKernelsEnabled(on: boolean): void {
   simdDisabled = !on;
 }
 
+/**
+ * What the SIMD kernels need from tfjs-wasm's internals (not a public API): the module's heap as a
+ * WebAssembly.Memory (wasm.asm.memory), its allocator (_malloc, _free) and the tensor -> heap offset map
+ * (dataIdMap). Null when all are there, else what is missing: a tfjs upgrade that renames them lands here.
+ */
+export function wasmInternalsProblem(backend: object): string | null {
+  const be = backend as Partial<WasmBackendLike>;
+  if (!be.wasm) return 'the wasm backend exposes no `wasm` module object';
+  if (!(be.wasm.asm?.memory instanceof WasmJs.Memory)) return 'wasm.asm.memory is not a WebAssembly.Memory';
+  if (typeof be.wasm._malloc !== 'function' || typeof be.wasm._free !== 'function') return 'wasm._malloc / wasm._free are missing';
+  if (typeof be.dataIdMap?.get !== 'function') return 'the backend has no dataIdMap';
+  return null;
+}
+
 function simdFor(backend: KernelBackend): SimdEdgeKernels | null {
   if (simdDisabled) return null;
   const be = backend as WasmBackendLike;
   const wasm = be.wasm;
-  if (!wasm) return null;
+  if (!wasm) {
+    simdProblem = wasmInternalsProblem(backend);
+    return null;
+  }
   let k = simdCache.get(wasm);
   if (k === undefined) {
-    try {
-      const memory = wasm.asm?.memory;
-      k = memory instanceof WasmJs.Memory ? instantiateSimdKernels(memory) : null;
-    } catch {
-      k = null; // no SIMD support in this runtime
+    simdProblem = wasmInternalsProblem(backend);
+    if (simdProblem) k = null;
+    else {
+      try {
+        k = instantiateSimdKernels(wasm.asm!.memory!);
+      } catch (e) {
+        simdProblem = `the SIMD module did not instantiate (${e instanceof Error ? e.message : String(e)})`;
+        k = null; // no SIMD support in this runtime
+      }
     }
     simdCache.set(wasm, k);
   }
@@ -430,4 +455,23 @@ export function fusedKernelsAvailable(): boolean {
 /** True when the active backend runs the fused kernels as SIMD wasm. */
 export function simdKernelsActive(): boolean {
   return tf.getBackend() === 'wasm' && simdFor(tf.backend()) !== null;
+}
+
+/** Which implementation runs the convolutions' edge block on the active backend. */
+export interface EdgeKernelPath {
+  /** 'simd-wasm': fused kernels in hand-written SIMD wasm (the fast path on wasm); 'javascript': fused kernels in
+   *  plain JavaScript (cpu, or wasm without the SIMD path, ~7x slower); 'tfjs-ops': the reference path of tfjs ops. */
+  kind: 'simd-wasm' | 'javascript' | 'tfjs-ops';
+  /** One line for logs and `mtcgcnn info`. */
+  description: string;
+  /** wasm only: why the SIMD path is not in use. */
+  problem?: string;
+}
+
+export function activeEdgeKernelPath(): EdgeKernelPath {
+  if (!fusedKernelsAvailable()) return { kind: 'tfjs-ops', description: `tfjs ops (reference path) on ${tf.getBackend()}` };
+  if (tf.getBackend() !== 'wasm') return { kind: 'javascript', description: `fused kernels in JavaScript on ${tf.getBackend()}` };
+  if (simdFor(tf.backend()) !== null) return { kind: 'simd-wasm', description: 'fused SIMD wasm kernels' };
+  const problem = simdDisabled ? 'turned off (setSimdKernelsEnabled)' : simdProblem ?? 'unknown';
+  return { kind: 'javascript', description: `fused kernels in JavaScript (SIMD path unavailable: ${problem})`, problem };
 }

@@ -8,6 +8,8 @@
  * right-hand operand of the W_bond gradient is the batch's bond features u, the same tensor for every
  * layer of a step (XNNPACK packs the right operand on each call unless it has seen the tensor before):
  *   dv = dA [W_self | W_nbr]^T,   d[W_self | W_nbr] = (dA^T v)^T,   dW_bond = (dBd^T u)^T.
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';

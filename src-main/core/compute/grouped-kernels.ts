@@ -10,6 +10,8 @@
  *                     S[i] = sum over groups g of row i of weight[g] sigmoid(y[:F]) softplus(y[F:]),
  *                     y = a[i, :C] + a[nbr[g], C:] + p[bond[g]]
  * Neither has a gradient: they serve the Predictor only.
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';

@@ -18,6 +18,8 @@
  *   softplus(x, y, n), activations(x, sig, sp, n)
  *   bondProject8/16(G, span, W, bias, P, U, Gdim, C)                   sparse Gaussian bond projection (inference)
  *   inferGrouped(aS, aN, strideA, P, start, nbr, bond, wgt, v, scale, shift, out, K, F)   grouped inference convolution
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import {
   type Expr, Func, type Local, buildModule, d2, f4, fadd, fload, get, i32, i4, iadd, iload, imul, ishl,

@@ -9,6 +9,8 @@
  * the edges of mp-cgcnn-25k, exact float32 equality). The batch holds the Gaussian expansion of each
  * DISTINCT distance once ([U, G]) and a row index per edge; the model projects the U rows with W_bond and
  * gathers per edge (again the same function, ~10x less work on real data). Arrays are reusable (grow-only).
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';

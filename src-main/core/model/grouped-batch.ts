@@ -21,6 +21,8 @@
  * Bond features: the Gaussian expansion of each DISTINCT distance of the batch once ([U, G], the same values
  * as BatchBuilder: exactly 0 beyond exp(-46)), with the span [first, count) of its nonzero centres, so the
  * bond projection u W_bond only visits the ~14 nonzero centres of 41.
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import type { CrystalGraph } from '../graph/crystal-graph';
 import { BOND_CUTOFF_EXPONENT, type BondBasis } from './batch';

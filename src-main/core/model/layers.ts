@@ -7,6 +7,8 @@
  *     z_ij = (v W_self)[i] + (v W_nbr)[j] + u_ij W_bond + b,
  * so the atom projections are done on N rows before the gather (12x fewer rows) and no [E, 2F+G] concat is
  * materialised. `concatenatedConvEdge` keeps the literal reference form for tests.
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';

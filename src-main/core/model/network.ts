@@ -1,6 +1,8 @@
 /**
  * The (MT-)CGCNN network: training-mode forward (batch statistics, on the gradient tape) and a folded
  * inference network (BN folded into the preceding projections, element table pre-projected).
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';

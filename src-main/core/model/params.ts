@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Variable } from '@tensorflow/tfjs-core';
-import { createRng } from '../metrics/split';
+import { createRng } from '../seeded-random';
 import { type ModelConfig, towerCount } from './config';
 
 export interface ParamSpec {

@@ -6,4 +6,3 @@ export * from './optimizer';
 export * from './schedule';
 export * from './checkpoint';
 export * from './worker-client';
-export { syntheticGraphs, syntheticElementTable, syntheticTargets } from './synthetic';

@@ -20,7 +20,8 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { type BackendInfo, currentBackend, initBackend } from '../compute/backend';
-import { createRng, shuffleInPlace, splitIndices } from '../metrics/split';
+import { splitIndices } from '../metrics/split';
+import { createRng, shuffleInPlace } from '../seeded-random';
 import { TargetNormalizer, type TargetNormalizerJson } from '../metrics/normalizer';
 import { chooseDecisionThresholds, evaluatePredictions, type MetricsJson } from '../metrics/summary';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig, makeModelConfig, resolveTask } from '../model/config';
@@ -310,7 +311,7 @@ function prepareRun(options: TrainOptions, data: TrainingData, callbacks: TrainC
   const table = tf.tensor2d(matrix, [rows, D]);
   const fingerprint = runFingerprint(config, opts, n, path, split);
   log(`training ${data.tasks.length} task(s) on ${split.train.length} crystals (val ${split.val.length}, test ${split.test.length}); ` +
-    `backend ${backend.description}; path ${path}; edge budget ${opts.edgeBudget}`);
+    `backend ${backend.description}; path ${path} (${backend.kernels}); edge budget ${opts.edgeBudget}`);
   return {
     options, opts, data, callbacks, log, split, normalizers, outputs, classFlags, transfer, normTargets, basis, config, table, path, fused, fingerprint,
     taskNames: data.tasks.map((t) => t.name), clock: new TrainingClock(opts.epochs, opts.members),

@@ -34,5 +34,13 @@ export function useIpcCall<C extends InvokeChannel>(channel: C) {
     }
   }
 
-  return { value, error, pending, elapsedMs, run };
+  /** Forgets the last answer and drops the call in flight (e.g. the selection it was for is gone). */
+  function clear(): void {
+    sequence++;
+    value.value = null;
+    error.value = null;
+    pending.value = false;
+  }
+
+  return { value, error, pending, elapsedMs, run, clear };
 }

@@ -56,7 +56,7 @@ function findUpwards(start: string): string | undefined {
  *
  * Order: $MTCGCNN_RESOURCES (must exist and contain `elements/`, otherwise an error: a wrong explicit
  * setting should not be silently ignored); then walking up from this module's directory (source tree
- * under vitest: src-main/core/features -> repo root; CLI bundle: out/main -> repo root; packaged app:
+ * under vitest: src-main/core/element-features -> repo root; CLI bundle: out/main -> repo root; packaged app:
  * app.asar/out/main -> app.asar), from Electron's process.resourcesPath, and from the working directory.
  */
 export function resourcesDir(options: ResourcesDirOptions = {}): string {

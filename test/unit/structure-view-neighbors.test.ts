@@ -4,7 +4,7 @@
  * list would hold millions of images.
  */
 import { describe, expect, it } from 'vitest';
-import { graphNeighbours } from '../../src-main/app/structures/structure-view';
+import { graphNeighbors } from '../../src-main/app/structures/structure-view';
 import { Lattice } from '../../src-main/core/crystal/lattice';
 import { Structure } from '../../src-main/core/crystal/structure';
 import { DEFAULT_GRAPH_SETTINGS, findNeighbors } from '../../src-main/core/graph';
@@ -26,10 +26,10 @@ describe('structure view neighbours', () => {
         [0, 0, 0.5],
       ],
     );
-    const view = graphNeighbours(s);
+    const view = graphNeighbors(s);
     const full = findNeighbors(s, DEFAULT_GRAPH_SETTINGS.radiusAngstrom);
     expect(view.paddedSites).toBe(0);
-    view.neighbours.forEach((row, i) => {
+    view.neighbors.forEach((row, i) => {
       expect(row).toHaveLength(12);
       const ref = Array.from({ length: 12 }, (_, t) => full.offsets[i] + t);
       expect(row.map((e) => e.distance.toFixed(6))).toEqual(ref.map((e) => full.distance[e].toFixed(6)));
@@ -46,11 +46,11 @@ describe('structure view neighbours', () => {
     const s = Structure.fromFractional(Lattice.fromParameters(0.05, 0.05, 0.05, 90, 90, 90), [26], [[0, 0, 0]]);
     const used = (): number => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
     const before = used();
-    const view = graphNeighbours(s);
-    expect(view.neighbours[0]).toHaveLength(12);
+    const view = graphNeighbors(s);
+    expect(view.neighbors[0]).toHaveLength(12);
     // the six face neighbours at 0.05 A, then six of the twelve edge neighbours at 0.0707 A
-    expect(view.neighbours[0].slice(0, 6).every((e) => Math.abs(e.distance - 0.05) < 1e-9)).toBe(true);
-    expect(view.neighbours[0].slice(6).every((e) => Math.abs(e.distance - 0.05 * Math.SQRT2) < 1e-9)).toBe(true);
+    expect(view.neighbors[0].slice(0, 6).every((e) => Math.abs(e.distance - 0.05) < 1e-9)).toBe(true);
+    expect(view.neighbors[0].slice(6).every((e) => Math.abs(e.distance - 0.05 * Math.SQRT2) < 1e-9)).toBe(true);
     // the full list within 8 A would be ~17 million images (hundreds of MB); the bounded search allocates next to nothing
     expect(used() - before).toBeLessThan(64 * 1024 * 1024);
   });

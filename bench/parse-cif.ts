@@ -1,11 +1,11 @@
 /**
- * Tiny parse-rate measurement (not part of the app): `npx jiti src-main/core/io/bench-parse-cif.ts [dir] [count]`
+ * Tiny parse-rate measurement (not part of the app): `npx jiti bench/parse-cif.ts [dir] [count]`
  * from the repository root; dir defaults to ../shared/datasets/mp-cgcnn-25k. Texts are read first, so the
  * figure is parsing + Structure construction only (no disk I/O).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseStructures } from './index';
+import { parseStructures } from '../src-main/core/io';
 
 const dir = path.resolve(process.cwd(), process.argv[2] ?? '../shared/datasets/mp-cgcnn-25k');
 const count = Number(process.argv[3] ?? 2000);

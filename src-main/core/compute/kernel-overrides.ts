@@ -10,6 +10,8 @@
  *    versions cost 20-100 ns per element.
  *
  * registerKernelFixes(backendName) is idempotent and is called by backend.ts after the backend is set.
+ *
+ * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';

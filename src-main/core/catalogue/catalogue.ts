@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { userModelsDir } from '../studio-home';
-import { resourcesDir } from '../features/resources-path';
+import { resourcesDir } from '../element-features/resources-path';
 import { BUNDLE_FORMAT, type ModelJson } from '../model/bundle';
 
 /** Environment variable with extra model folders (separated by path.delimiter: ':' or ';' on Windows). */

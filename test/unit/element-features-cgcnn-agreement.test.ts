@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CGCNN92_LAYOUT, ElementFeatureTable } from '../../src-main/core/features';
+import { CGCNN92_LAYOUT, ElementFeatureTable } from '../../src-main/core/element-features';
 import { MP_SMALL_DIR } from '../shared-data';
 
 const REPO = resolve(__dirname, '../..');

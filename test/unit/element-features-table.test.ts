@@ -10,7 +10,7 @@ import {
   MATRIX_ROWS,
   RESOURCES_ENV,
   resourcesDir,
-} from '../../src-main/core/features';
+} from '../../src-main/core/element-features';
 
 const REPO = resolve(__dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'features-test-'));
