@@ -15,8 +15,8 @@ const data = path.resolve(opt('data', path.join('..', 'shared', 'datasets', 'mp-
 const force = args.includes('--force');
 const names = args.filter((a) => a !== '--force');
 const jiti = createJiti(import.meta.url);
-const { predictTestSubset } = await jiti.import(path.resolve('src-main/core/models/test-subset.ts'));
-const { TEST_PREDICTIONS_FILE, testPredictionsRecord } = await jiti.import(path.resolve('src-main/core/models/test-predictions.ts'));
+const { predictTestSubset } = await jiti.import(path.resolve('src-main/core/catalogue/test-subset.ts'));
+const { TEST_PREDICTIONS_FILE, testPredictionsRecord } = await jiti.import(path.resolve('src-main/core/catalogue/test-predictions.ts'));
 
 const root = path.resolve('resources', 'models');
 const dirs = fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'model.json')) && (names.length === 0 || names.includes(d)));

@@ -11,7 +11,7 @@ import { saveBundle, type ModelDomain, type ModelJson } from '../core/model/bund
 import type { TrainingData, TrainResult } from '../core/train';
 import { writeFileAtomicSync } from '../core/fs/atomic-write';
 import { checkpointFiles } from '../core/train/checkpoint';
-import { TEST_PREDICTIONS_FILE, testPredictionsRecord } from '../core/models/test-predictions';
+import { TEST_PREDICTIONS_FILE, testPredictionsRecord } from '../core/catalogue/test-predictions';
 
 export const RUN_RECORD_FILE = 'training-run.json';
 

@@ -32,7 +32,7 @@ import { readStructureFileSync } from '../../src-main/core/io';
 import { buildCrystalGraph } from '../../src-main/core/graph/build-graph';
 import { type CrystalGraph, DEFAULT_GRAPH_SETTINGS, type GraphSettings } from '../../src-main/core/graph/crystal-graph';
 import { encodeGraphs } from '../../src-main/core/graph/graph-codec';
-import { ElementFeatureTable } from '../../src-main/core/features';
+import { ElementFeatureTable } from '../../src-main/core/element-features';
 import { DEFAULT_MODEL_CONFIG, makeModelConfig } from '../../src-main/core/model/config';
 import { ParamStore } from '../../src-main/core/model/params';
 import { loadBundle } from '../../src-main/core/model/bundle';

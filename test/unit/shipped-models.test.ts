@@ -9,8 +9,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src-main/core/model/bundle';
 import { resolveTask } from '../../src-main/core/model/config';
-import { readTestPredictions, TEST_PREDICTIONS_COUNT } from '../../src-main/core/models/test-predictions';
-import { predictTestSubset } from '../../src-main/core/models/test-subset';
+import { readTestPredictions, TEST_PREDICTIONS_COUNT } from '../../src-main/core/catalogue/test-predictions';
+import { predictTestSubset } from '../../src-main/core/catalogue/test-subset';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DATASET = path.resolve(ROOT, '..', 'shared', 'datasets', 'mp-cgcnn-25k');

@@ -16,7 +16,7 @@ import {
   saveCheckpoint,
   type CheckpointFile,
 } from '../../src-main/core/train/checkpoint';
-import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../../src-main/core/train/synthetic';
+import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../fixtures/synthetic-training';
 import { trainModel } from '../../src-main/core/train/trainer';
 import type { TrainOptions, TrainingData } from '../../src-main/core/train/types';
 

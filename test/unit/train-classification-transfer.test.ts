@@ -16,7 +16,7 @@ import { HUBER_DELTA, maskCounts, maskedTaskLoss } from '../../src-main/core/tra
 import { trainModel } from '../../src-main/core/train/trainer';
 import { TransferError, type TransferSource, isConvParam, transferRecords } from '../../src-main/core/train/transfer';
 import type { TrainOptions, TrainResult, TrainingData } from '../../src-main/core/train/types';
-import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../../src-main/core/train/synthetic';
+import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../fixtures/synthetic-training';
 import { outputLayout, predictionRow } from '../../src-main/core/screen/columns';
 
 describe('task metadata', () => {

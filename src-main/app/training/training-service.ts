@@ -17,7 +17,7 @@ import { trainModel, type EpochRecord, type TrainOptions, type TrainProgress, ty
 import { runTrainingInWorker } from '../../core/train/worker-client';
 import { checkpointFiles } from '../../core/train/checkpoint';
 import { loadBundle } from '../../core/model/bundle';
-import { resolveModel } from '../../core/models';
+import { resolveModel } from '../../core/catalogue';
 import { transferSourceFromBundle, transferredArchitecture, type TransferOptions } from '../../core/train/transfer';
 import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
