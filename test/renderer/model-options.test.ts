@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogueModel, ProjectRun } from '@contract';
-import { groupModelOptions, preferredModelKey, screeningModelOptions } from '../../src-renderer/src/screening/model-options';
+import { ensembleWords, groupModelOptions, keptModelKey, preferredModelKey, screeningModelOptions } from '../../src-renderer/src/screening/model-options';
 
 function catalogueModel(name: string, over: Partial<CatalogueModel> = {}): CatalogueModel {
   return {
@@ -40,5 +40,22 @@ describe('screening model options', () => {
     expect(preferredModelKey(usable([], [single, shipped]))).toBe('shipped:mt-cgcnn-e4');
     expect(preferredModelKey(usable([], [single]))).toBe('shipped:cgcnn-fermi');
     expect(preferredModelKey(usable([], [broken]))).toBe('');
+  });
+
+  it("keeps the user's pick while it is usable; otherwise follows the lists as they arrive", () => {
+    const usable = (runs: ProjectRun[], models: CatalogueModel[]) => screeningModelOptions(runs, models).filter((o) => o.error === null);
+    // The catalogue arrives first, then the project's runs: without a pick the run takes over.
+    expect(keptModelKey(usable([], [shipped]), '', false)).toBe('shipped:mt-cgcnn-e4');
+    expect(keptModelKey(usable([run], [shipped]), 'shipped:mt-cgcnn-e4', false)).toBe('run:r1');
+    // A pick stays when the lists change, until the picked model is gone.
+    expect(keptModelKey(usable([run], [shipped, single]), 'shipped:cgcnn-fermi', true)).toBe('shipped:cgcnn-fermi');
+    expect(keptModelKey(usable([run], [shipped]), 'shipped:cgcnn-fermi', true)).toBe('run:r1');
+    expect(keptModelKey(usable([], [broken]), 'user:old', true)).toBe('');
+  });
+
+  it('says the ensemble size in words', () => {
+    expect(ensembleWords(3)).toBe('3-member ensemble');
+    expect(ensembleWords(1)).toBe('single model');
+    expect(ensembleWords(null)).toBe('ensemble size unknown');
   });
 });

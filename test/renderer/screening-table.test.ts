@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScreeningTable } from '@contract';
-import { NO_FILTER, isWideTable, nextSort, rowStatus, screeningColumns, visibleRows } from '../../src-renderer/src/screening/screening-table';
+import { NO_FILTER, domainWords, isWideTable, nextSort, rowProperties, rowStatus, screeningColumns, visibleRows } from '../../src-renderer/src/screening/screening-table';
 
 // Five screened files: one unreadable, one out of the training domain; a 3-member ensemble with a band-gap task.
 const table: ScreeningTable = {
@@ -70,5 +70,16 @@ describe('screening table', () => {
   it('a table with several properties and their ± is wide (the structure goes below it)', () => {
     expect(isWideTable(screeningColumns(table))).toBe(true);
     expect(isWideTable(screeningColumns({ ...table, tasks: [table.tasks[0]!], values: [table.values[0]!], std: null, metal: null }))).toBe(false);
+  });
+
+  it("lists a row's predictions with units and ±, and whether the crystal is like the training data", () => {
+    expect(rowProperties(table, 0)).toEqual([
+      { name: 'formation_energy_per_atom', value: '-2.1 eV/atom ± 0.02 eV/atom' },
+      { name: 'band_gap', value: '4.8 eV ± 0.3 eV' },
+    ]);
+    expect(rowProperties(table, 3).map((p) => p.value)).toEqual(['— ± —', '— ± —']);
+    expect(rowProperties({ ...table, std: null }, 1).map((p) => p.value)).toEqual(['0 eV/atom', '0.6 eV']);
+    expect(domainWords(table, 4)).toBe('outside the training data (use with care)');
+    expect(domainWords(table, 0)).toBe('like the training data');
   });
 });

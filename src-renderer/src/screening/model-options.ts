@@ -88,3 +88,16 @@ export function groupModelOptions(options: readonly ModelOption[]): { group: Mod
 export function preferredModelKey(usable: readonly ModelOption[]): string {
   return (usable.find((o) => o.group === 'project') ?? usable.find((o) => o.isDefault) ?? usable[0])?.key ?? '';
 }
+
+/**
+ * The model to select when the usable models change: the user's pick while it is still usable, else the preferred one
+ * (preferredModelKey). Until the user picks, the choice follows the lists as they arrive.
+ */
+export function keptModelKey(usable: readonly ModelOption[], current: string, pickedByUser: boolean): string {
+  return pickedByUser && usable.some((o) => o.key === current) ? current : preferredModelKey(usable);
+}
+
+/** The ensemble size in words, as the model card shows it. */
+export function ensembleWords(members: number | null): string {
+  return members === null ? 'ensemble size unknown' : members > 1 ? `${members}-member ensemble` : 'single model';
+}

@@ -110,3 +110,16 @@ export const WIDE_TABLE_PX = 660;
 export function isWideTable(cols: readonly Pick<VirtualColumn<number>, 'width'>[]): boolean {
   return cols.reduce((sum, c) => sum + Number(/(\d+)px/.exec(c.width)?.[1] ?? 0), 0) > WIDE_TABLE_PX;
 }
+
+/** One row's predictions as the structure pane lists them: each property's value with unit, and ± std for an ensemble. */
+export function rowProperties(t: ScreeningTable, i: number): { name: string; value: string }[] {
+  return t.tasks.map((task, k) => ({
+    name: task.name,
+    value: formatValue(t.values[k]![i], task.unit) + (t.std ? ` ± ${formatValue(t.std[k]![i], task.unit)}` : ''),
+  }));
+}
+
+/** Whether a row's crystal is like the training data, in words. */
+export function domainWords(t: ScreeningTable, i: number): string {
+  return t.outOfDomain[i] ? 'outside the training data (use with care)' : 'like the training data';
+}
