@@ -5,22 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerResponse } from 'node:http';
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
+import { contentTypeOf } from '../services/content-types';
 
 /**
  * The file under `root` that a request path names, or null when it names none or tries to leave the root.
@@ -51,7 +36,7 @@ export async function resolveStaticFile(root: string, rawPath: string): Promise<
 /** Streams `file` with its content type; `headers` (security headers) are added to the response. */
 export function sendFile(res: ServerResponse, file: string, headers: Record<string, string>, headOnly: boolean): void {
   const size = fs.statSync(file).size;
-  res.writeHead(200, { ...headers, 'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': String(size) });
+  res.writeHead(200, { ...headers, 'Content-Type': contentTypeOf(file), 'Content-Length': String(size) });
   if (headOnly) res.end();
   else fs.createReadStream(file).pipe(res);
 }
