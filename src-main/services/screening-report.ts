@@ -142,7 +142,7 @@ export async function buildScreeningReport(csvPath: string, modelDir: string, op
   const bundle = loadBundle(modelDir);
   const model = modelCardOfBundle(bundle);
   const tasks: ScreeningTask[] = model.tasks.map((t) => ({ name: t.name, unit: t.unit }));
-  const layout = outputLayout({ tasks, ensembleSize: model.ensembleSize });
+  const layout = outputLayout({ tasks, ensembleSize: model.ensembleSize, decisionThresholds: bundle.decisionThresholds });
   const summary = new ScreeningCsvSummary(layout, options.top ?? 10, options.maxFailures ?? 20);
   let header: string[] | undefined;
   const records = iterateCsvRecords(csvPath);

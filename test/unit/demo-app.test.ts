@@ -13,6 +13,7 @@ import { DEMO_MANIFEST, DemoService } from '../../src-main/app/demo/demo-service
 import { JobManager } from '../../src-main/app/jobs';
 import { startSectionFor } from '../../src-main/app/start-section';
 import { readModelCard, resolveDefaultModel } from '../../src-main/core/catalogue';
+import { loadBundle } from '../../src-main/core/model/bundle';
 import type { DemoStructure, JobProgress } from '../../src-shared/contract';
 import { UserFacingError } from '../../src-main/ipc/dispatcher';
 
@@ -237,7 +238,10 @@ describe('demo service (shipped model, in-process featurization)', () => {
     const results = await demo.results();
     expect(results.rows.map((r) => r.id)).toEqual(info.structures.map((s) => s.id));
     expect(results.model.tasks.map((t) => t.unit)).toEqual(['eV/atom', 'eV', 'eV']);
-    expect(results.metalThreshold).toBe(0.025);
+    // the band-gap threshold the shipped bundle chose on its validation split (0.025 eV when it stores none)
+    const stored = loadBundle(resolveDefaultModel().dir).decisionThresholds;
+    const gapTask = results.model.tasks.find((t) => t.name.startsWith('band_gap'))!.name;
+    expect(results.metalThreshold).toBe(stored[gapTask] ?? 0.025);
     expect(results.staleNote).toBeUndefined();
     for (const r of results.rows) {
       expect(r.error).toBe('');
@@ -247,7 +251,9 @@ describe('demo service (shipped model, in-process featurization)', () => {
       expect(r.outOfDomain).toBe(false); // every demo element and size is inside the mp-cgcnn-25k domain
     }
     const gap = results.model.tasks.findIndex((t) => t.name.startsWith('band_gap'));
-    for (const r of results.rows) expect(r.metal).toBe(r.values[gap]! < 0.025 ? 'metal' : 'non-metal');
+    for (const r of results.rows) expect(r.metal).toBe(r.values[gap]! < results.metalThreshold! ? 'metal' : 'non-metal');
+    // the textbook metals are called metals
+    expect(results.rows.filter((r) => r.metal === 'metal').map((r) => r.id)).toEqual(expect.arrayContaining(['Cu-fcc', 'Fe-bcc']));
   });
 
   it('renders the screening report with the demo notice and the model error, and prints it to PDF', async () => {

@@ -10,7 +10,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readStructureFileSync } from '../../core/io';
-import type { ModelDomain, ModelJson } from '../../core/model/bundle';
+import { bundleDecisionThresholds, type ModelDomain, type ModelJson } from '../../core/model/bundle';
 import { readModelCard, type CatalogueOptions, type ResolvedModel } from '../../core/catalogue';
 import { renderScreeningReportHtml } from '../../core/report';
 import { outputLayout, screenFolder, DomainChecker, iterateCsvRecords } from '../../core/screen';
@@ -226,10 +226,10 @@ export class DemoService {
   }
 
   /** The model that screened the demo (its card and training domain), read from its folder. */
-  private async screeningModel(m: DemoManifest): Promise<{ model: DemoModel; domain: ModelDomain | undefined }> {
+  private async screeningModel(m: DemoManifest): Promise<{ model: DemoModel; domain: ModelDomain | undefined; decisionThresholds: Record<string, number> }> {
     try {
       const json = (await readJson(path.join(m.model.dir, 'model.json'))) as ModelJson;
-      return { model: demoModelOf(m.model.name, readModelCard(m.model.dir)), domain: json.domain };
+      return { model: demoModelOf(m.model.name, readModelCard(m.model.dir)), domain: json.domain, decisionThresholds: bundleDecisionThresholds(json) };
     } catch (err) {
       throw new UserFacingError(`The model that screened the demo (${m.model.dir}) cannot be read: ${message(err)}. Screen the demo again.`, 'failed');
     }
@@ -238,7 +238,7 @@ export class DemoService {
   async results(): Promise<DemoResults> {
     const m = await this.finished();
     const index = await this.index();
-    const { model, domain } = await this.screeningModel(m);
+    const { model, domain, decisionThresholds } = await this.screeningModel(m);
     const header: string[] = [];
     const rows: string[][] = [];
     for await (const r of iterateCsvRecords(this.paths().csv)) {
@@ -262,7 +262,7 @@ export class DemoService {
     } catch (err) {
       throw new UserFacingError(`${message(err)}. Screen the demo again.`, 'failed');
     }
-    const layout = outputLayout({ tasks, ensembleSize: model.ensembleSize });
+    const layout = outputLayout({ tasks, ensembleSize: model.ensembleSize, decisionThresholds });
     return {
       model,
       rows: table,

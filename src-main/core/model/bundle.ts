@@ -276,7 +276,8 @@ export function loadBundle(dir: string): LoadedBundle {
   };
 }
 
-function bundleDecisionThresholds(json: ModelJson): Record<string, number> {
+/** The decision thresholds a bundle's tasks store (chosen on the validation split), by task name. */
+export function bundleDecisionThresholds(json: ModelJson): Record<string, number> {
   const out: Record<string, number> = {};
   for (const t of json.tasks) {
     if (t.decisionThreshold === undefined) continue;
