@@ -151,7 +151,7 @@ export function formatDate(iso: string): string {
 /**
  * A readable name for a task column: the known Materials Project properties get their usual
  * names ("formation_energy_per_atom_eV" -> "Formation energy"); anything else is de-snake-cased
- * (the one list of known properties is metrics/task-kind.ts).
+ * (the one list of known properties is src-shared/task-kind.ts).
  */
 export function taskLabel(column: string, explicit?: string): string {
   if (explicit && explicit.trim()) return explicit.trim();

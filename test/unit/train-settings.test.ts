@@ -1,5 +1,5 @@
 // One home for the training settings: the IPC guard, the CLI, the trainer, the model config and the experiment
-// presets take their defaults and ranges from core/train/settings.ts and so accept and refuse the same values.
+// presets take their defaults and ranges from src-shared/training-settings.ts and so accept and refuse the same values.
 import { describe, expect, it } from 'vitest';
 import { trainOptionsFromArgs } from '../../src-main/cli/commands/train';
 import { UsageError } from '../../src-main/cli/command';

@@ -191,7 +191,7 @@ function transferFromArgs(args: ParsedArgs, io: Parameters<Command['run']>[1]): 
 /** Architecture options that --from fixes (the model's own) and the flag that sets each. */
 const TRUNK_FLAGS: Partial<Record<(typeof TRUNK_FIELDS)[number], string>> = { convDim: 'atom-fea', numConv: 'conv', hiddenDim: 'hidden', headHidden: 'head-layers' };
 
-/** Defaults and ranges are the training settings' (core/train/settings.ts), as in the desktop app. */
+/** Defaults and ranges are the training settings' (src-shared/training-settings.ts), as in the desktop app. */
 export function trainOptionsFromArgs(args: ParsedArgs): TrainOptions {
   const weighting = choiceOption(args, 'weighting', WEIGHTING_MODES, D.weighting);
   const patience = stringOption(args, 'patience');

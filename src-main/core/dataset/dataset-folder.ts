@@ -83,7 +83,7 @@ export interface ScanOptions {
   /** CSV file name inside the folder (default id_prop.csv). */
   idPropName?: string;
   header?: IdPropOptions['header'];
-  /** Unit inference from a column name (default: metrics/task-kind inferUnit). */
+  /** Unit inference from a column name (default: src-shared/task-kind inferUnit). */
   inferUnit?: (columnName: string) => string;
 }
 

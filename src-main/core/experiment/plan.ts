@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { repeatSeeds } from '../metrics/split';
 import { TRAIN_DEFAULTS } from '../../../src-shared/training-settings';
 
-/** The training split of the paper's 60/20/20 protocol (fraction of the whole dataset; train/settings.ts). */
+/** The training split of the paper's 60/20/20 protocol (fraction of the whole dataset; src-shared/training-settings.ts). */
 export const FULL_TRAIN_FRACTION = TRAIN_DEFAULTS.trainRatio;
 export const VAL_FRACTION = TRAIN_DEFAULTS.valRatio;
 export const TEST_FRACTION = TRAIN_DEFAULTS.testRatio;
@@ -69,7 +69,7 @@ export interface ExperimentPreset {
   readonly train: ExperimentTrainSettings;
 }
 
-/** The paper's training settings (train/settings.ts) with the network `model`. */
+/** The paper's training settings (src-shared/training-settings.ts) with the network `model`. */
 function paperTraining(epochs: number, model: Pick<ExperimentModelSettings, 'convDim' | 'numConv' | 'hiddenDim'>): ExperimentTrainSettings {
   const d = TRAIN_DEFAULTS;
   return {

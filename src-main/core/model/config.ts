@@ -12,7 +12,7 @@
  * With the defaults this is the MT-CGCNN reference (hard parameter sharing, n_hp = 1): each task owns
  * Linear(64->128) -> softplus -> Linear(128->1) after the shared convolutional trunk; for one task it is
  * exactly CGCNN (softplus -> Linear(64->128) -> softplus -> Linear(128->1)).
- * The widths, depths and sharing defaults are the training settings' (train/settings.ts, their one home).
+ * The widths, depths and sharing defaults are the training settings' (src-shared/training-settings.ts, their one home).
  */
 import { type SharingModeName, TRAIN_DEFAULTS } from '../../../src-shared/training-settings';
 
