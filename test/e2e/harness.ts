@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { bundleWorker } from '../bundle-worker';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp';
 import { CHROMIUM_ARGS as PDF_CHROMIUM_ARGS } from '../../src-main/core/report/pdf';
 import type { JobManager } from '../../src-main/app/jobs';
@@ -152,20 +152,7 @@ export function ensureTrainWorker(): Promise<string> {
   trainWorker ??= (async () => {
     const bundled = path.join(REPO_ROOT, 'out/main/train-worker.js');
     if (fs.existsSync(bundled)) return bundled;
-    const outDir = path.join(REPO_ROOT, 'out/e2e-workers');
-    await build({
-      configFile: false,
-      logLevel: 'warn',
-      build: {
-        ssr: path.join(REPO_ROOT, 'src-main/core/train/train-worker.ts'),
-        outDir,
-        emptyOutDir: true,
-        minify: false,
-        reportCompressedSize: false,
-        rollupOptions: { output: { format: 'cjs', entryFileNames: 'train-worker.js' } },
-      },
-    });
-    return path.join(outDir, 'train-worker.js');
+    return bundleWorker(path.join(REPO_ROOT, 'src-main/core/train/train-worker.ts'), path.join(REPO_ROOT, 'out/e2e-workers'));
   })();
   return trainWorker;
 }

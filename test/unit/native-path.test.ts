@@ -25,7 +25,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { build } from 'vite';
+import { bundleWorker } from '../bundle-worker';
 import { initBackend } from '../../src-main/core/compute/backend';
 import { GRADIENT_KERNELS, projectGradientsInUse } from '../../src-main/core/compute/gradients';
 import { readStructureFileSync } from '../../src-main/core/io';
@@ -162,17 +162,7 @@ describe('the native-backend path (tfjs gradients, plain ops) equals the fused w
   beforeAll(async () => {
     fs.mkdirSync(outDir, { recursive: true });
     // Bundle the worker entry as the app build bundles its workers (CommonJS, packages external).
-    await build({
-      configFile: false,
-      logLevel: 'silent',
-      build: {
-        ssr: path.join(REPO, 'test/native-path/native-like-worker.ts'),
-        outDir,
-        emptyOutDir: true,
-        minify: false,
-        rollupOptions: { external: [/^@tensorflow\//, /^node:/], output: { format: 'cjs', entryFileNames: 'native-like-worker.js' } },
-      },
-    });
+    await bundleWorker(path.join(REPO, 'test/native-path/native-like-worker.ts'), outDir);
     const info = await initBackend({ force: 'wasm', skipNative: true });
     expect(info.name).toBe('wasm');
     input = stepInput();

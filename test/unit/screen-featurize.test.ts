@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleWorker } from '../bundle-worker';
 import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph';
 import { buildCrystalGraph } from '../../src-main/core/graph/build-graph';
 import { readStructureFileSync } from '../../src-main/core/io';
@@ -102,21 +103,7 @@ describe('WorkerFeaturizer recovery', () => {
 describe('real worker threads', () => {
   it('give the same output as in-process featurization (bundled screen-worker)', async () => {
     // Bundle the worker entry the way the app build does, into a temp dir (never into the repo).
-    const { build } = await import('vite');
-    const bundleDir = path.join(work, 'bundle');
-    await build({
-      configFile: false,
-      logLevel: 'silent',
-      root: path.resolve(__dirname, '../..'),
-      build: {
-        ssr: path.resolve(__dirname, '../../src-main/core/featurize/featurize-worker.ts'),
-        outDir: bundleDir,
-        emptyOutDir: true,
-        minify: false,
-        rollupOptions: { output: { format: 'cjs', entryFileNames: 'featurize-worker.js' } },
-      },
-    });
-    const workerScript = path.join(bundleDir, 'featurize-worker.js');
+    const workerScript = await bundleWorker(path.resolve(__dirname, '../../src-main/core/featurize/featurize-worker.ts'), path.join(work, 'bundle'));
     expect(fs.existsSync(workerScript)).toBe(true);
     const base = { inputDir: fx.dir, recursive: true, fsync: false, chunkSize: 3, batchSize: 8, readOptions: { maxBytes: fx.maxBytes } };
     const a = await screenFolder({ ...base, outPath: path.join(work, 'inproc.csv'), threads: 0 }, compositionModel({ ensembleSize: 2 }));

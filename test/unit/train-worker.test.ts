@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { build } from 'vite';
+import { bundleWorker } from '../bundle-worker';
 import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph';
 import { runTrainingInWorker } from '../../src-main/core/train/worker-client';
 import type { TrainProgress, TrainingData } from '../../src-main/core/train/types';
@@ -27,20 +27,7 @@ function data(): TrainingData {
 describe('training in a worker thread (bundled entry)', () => {
   beforeAll(async () => {
     fs.mkdirSync(outDir, { recursive: true });
-    await build({
-      configFile: false,
-      logLevel: 'silent',
-      build: {
-        ssr: path.resolve(__dirname, '../../src-main/core/train/train-worker.ts'),
-        outDir,
-        emptyOutDir: true,
-        minify: false,
-        rollupOptions: {
-          external: [/^@tensorflow\//, /^node:/],
-          output: { format: 'cjs', entryFileNames: 'train-worker.js' },
-        },
-      },
-    });
+    await bundleWorker(path.resolve(__dirname, '../../src-main/core/train/train-worker.ts'), outDir);
   });
 
   it('streams progress and returns the result; wasm binaries are found from the bundle', async () => {
