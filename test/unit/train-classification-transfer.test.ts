@@ -250,6 +250,6 @@ describe('screening columns', () => {
     const gapOnly = outputLayout({ tasks: [tasks[0]], ensembleSize: 1, decisionThresholds: { band_gap_eV: 0.2 } });
     expect(gapOnly.metalRule).toBe('gap-below');
     expect(gapOnly.metalThreshold).toBe(0.2);
-    expect(outputLayout({ tasks: [tasks[0]], ensembleSize: 1 }).metalThreshold).toBe(0.025);
+    expect(outputLayout({ tasks: [tasks[0]], ensembleSize: 1, decisionThresholds: undefined }).metalThreshold).toBe(0.025);
   });
 });

@@ -59,7 +59,13 @@ function thresholdInUnit(unit: string): number {
   return METAL_GAP_THRESHOLD_EV;
 }
 
-export function outputLayout(model: Pick<ScreeningModel, 'tasks' | 'bandGapTask' | 'ensembleSize' | 'decisionThresholds'>): OutputLayout {
+/**
+ * The columns of a model's output. `decisionThresholds` must be passed, even when undefined (a model without stored
+ * thresholds): every writer and reader of the same model then makes the same metal call.
+ */
+export function outputLayout(
+  model: Pick<ScreeningModel, 'tasks' | 'bandGapTask' | 'ensembleSize'> & { readonly decisionThresholds: ScreeningModel['decisionThresholds'] | undefined },
+): OutputLayout {
   if (model.tasks.length === 0) throw new RangeError('the model has no tasks');
   const withStd = model.ensembleSize > 1;
   const header: string[] = [...FIXED_LEADING];

@@ -245,7 +245,7 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
   let layout: OutputLayout;
   let domain: DomainChecker;
   try {
-    layout = outputLayout(model);
+    layout = outputLayout({ ...model, decisionThresholds: model.decisionThresholds });
     domain = new DomainChecker(model.domain);
   } catch (err) {
     throw new ScreenError('model', `the model cannot be used for screening: ${(err as Error).message}`);
