@@ -8,6 +8,7 @@
 //      node scripts/train-default-models.mjs --name cgcnn-band-gap-mp25k --tasks band_gap_eV --epochs 15 --ensemble 3
 //      node scripts/train-default-models.mjs --name cgcnn-fermi-energy-mp25k --tasks efermi_eV --epochs 15 --ensemble 3
 // Usage: npm run build && node scripts/train-default-models.mjs [--data DIR] [--name NAME] [--tasks C1,C2] [--epochs N] [--ensemble K]
+//          [--work DIR] [--cli FILE] [--resources DIR]
 //          [-- MORE TRAIN OPTIONS]   everything after "--" goes to `mtcgcnn train` as it is and into the card's recipe,
 //          e.g. -- --classify is_metal=band_gap_eV<0.025 --loss l1 --warmup-epochs 2
 // The dataset is read from ../shared and never copied; only the trained bundle is written to resources/models.
@@ -33,7 +34,8 @@ const multiTask = tasks.includes(',');
 // Only the E4 ensemble becomes the default model; single-task models sit beside it in the catalogue.
 const makeDefault = tasks === E4_TASKS;
 const cli = path.resolve(opt('cli', path.join('out', 'main', 'cli.js')));
-const work = path.join(os.tmpdir(), `mtcgcnn-${name}`);
+// --work DIR keeps the checkpoints somewhere that survives a reboot, so a long training resumes where it stopped.
+const work = path.resolve(opt('work', path.join(os.tmpdir(), `mtcgcnn-${name}`)));
 const dest = path.resolve(opt('resources', 'resources'), 'models', name);
 
 const args = [cli, 'train', data, '--tasks', tasks, ...(multiTask ? ['--weighting', 'uncertainty'] : []),
