@@ -20,6 +20,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src-main/cli/index.ts'),
           'featurize-worker': resolve(__dirname, 'src-main/core/featurize/featurize-worker.ts'),
           'train-worker': resolve(__dirname, 'src-main/core/train/train-worker.ts'),
+          'gradient-worker': resolve(__dirname, 'src-main/core/train/gradient-worker.ts'),
         },
         output: {
           format: 'cjs',

@@ -127,6 +127,17 @@ export const PATIENCE_LIMITS: Readonly<SettingLimit> = Object.freeze({
 });
 
 /**
+ * Data-parallel training threads (mtcgcnn train --workers K, the app's Training settings): K replicas each compute
+ * the gradients of a slice of every batch. The default is machine-dependent (core/train/data-parallel.ts
+ * defaultTrainingWorkers: the physical cores, at most MAX_DEFAULT_TRAINING_WORKERS, minus one for the UI).
+ */
+export const MAX_DEFAULT_TRAINING_WORKERS = 8;
+export const WORKER_LIMITS: Readonly<SettingLimit> = Object.freeze({
+  min: 1, max: 64, integer: true,
+  help: 'Threads that share each batch (data-parallel, one WebAssembly instance each); 1 = one thread, as before.',
+});
+
+/**
  * Training share of the whole dataset in the reduced-data study (CLI --train-fraction, experiment fractions):
  * validation and test keep their default shares, so the training part can only shrink.
  */

@@ -8,8 +8,10 @@ import { buildTrainingTasks, loadLabelledDataset } from '../../core/featurize/la
 import { resolveTask } from '../../core/model/config';
 import { loadBundle } from '../../core/model/bundle';
 import {
-  LOSS_KINDS, PATIENCE_LIMITS, RECIPE_DEFAULTS as R, RECIPE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS as D, TRAIN_FRACTION_LIMITS, TRAIN_LIMITS as L, WEIGHTING_MODES,
+  LOSS_KINDS, MAX_DEFAULT_TRAINING_WORKERS, PATIENCE_LIMITS, RECIPE_DEFAULTS as R, RECIPE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS as D, TRAIN_FRACTION_LIMITS,
+  TRAIN_LIMITS as L, WEIGHTING_MODES, WORKER_LIMITS,
 } from '../../../src-shared/training-settings';
+import { defaultTrainingWorkers } from '../../core/train/data-parallel';
 import { trainModel, type TrainOptions, type TrainProgress } from '../../core/train';
 import type { LossWeightingSpec } from '../../core/train/loss';
 import { TRUNK_FIELDS, transferSourceFromBundle, transferredArchitecture, type TransferOptions } from '../../core/train/transfer';
@@ -38,6 +40,7 @@ export const trainCommand: Command = {
     'train-fraction': { type: 'string', valueName: 'F', description: `fraction of ALL crystals used for training (<= ${TRAIN_FRACTION_LIMITS.max}; validation and test stay fixed)`, default: String(D.trainRatio) },
     seed: { type: 'string', valueName: 'S', description: 'split, initialisation and shuffle seed', default: String(D.seed) },
     ensemble: { type: 'string', valueName: 'K', description: 'train K members; predictions give mean and standard deviation', default: String(D.members) },
+    workers: { type: 'string', valueName: 'K', description: 'training threads sharing every batch (data-parallel WebAssembly workers; 1 = one thread)', default: `physical cores - 1, at most ${MAX_DEFAULT_TRAINING_WORKERS - 1} (here ${defaultTrainingWorkers()})` },
     'atom-fea': { type: 'string', valueName: 'F', description: 'atom feature width in the convolutions', default: String(D.convDim) },
     conv: { type: 'string', valueName: 'N', description: 'convolution layers', default: String(D.numConv) },
     hidden: { type: 'string', valueName: 'H', description: 'hidden width after pooling', default: String(D.hiddenDim) },
@@ -208,6 +211,7 @@ export function trainOptionsFromArgs(args: ParsedArgs): TrainOptions {
     seed,
     split: { seed, trainFraction: numberOption(args, 'train-fraction', D.trainRatio, TRAIN_FRACTION_LIMITS) },
     members: numberOption(args, 'ensemble', D.members, L.members),
+    workers: numberOption(args, 'workers', defaultTrainingWorkers(), WORKER_LIMITS),
     lossWeighting: { kind: weighting } as LossWeightingSpec,
     model: {
       sharing: choiceOption(args, 'sharing', SHARING_MODES, D.sharing),

@@ -36,9 +36,14 @@ import { LossWeighter, type LossWeightingState, REGRESSION_LOSSES, maskCounts, m
 import { Adam } from './optimizer';
 import { type LrSchedule, learningRateAt } from './schedule';
 import {
-  DEFAULT_LR_SCHEDULE, PATIENCE_LIMITS, RECIPE_DEFAULTS, RECIPE_LIMITS, type SettingLimit, TRAIN_DEFAULTS, TRAIN_LIMITS, limitViolation,
+  DEFAULT_LR_SCHEDULE, PATIENCE_LIMITS, RECIPE_DEFAULTS, RECIPE_LIMITS, type SettingLimit, TRAIN_DEFAULTS, TRAIN_LIMITS, WORKER_LIMITS,
+  limitViolation,
 } from '../../../src-shared/training-settings';
 import { checkpointFiles, loadCheckpointWithFallback, saveCheckpoint } from './checkpoint';
+import { GRADIENT_WORKER_NAME, GradientWorkers, paramSlots } from './data-parallel';
+import { type SliceModel, combineBnStats, sliceGradients, splitBatch } from './slice-gradients';
+import { workerScriptPath } from '../parallel/worker-pool';
+import { paramSpecs } from '../model/params';
 import type {
   EpochRecord, ResolvedTrainOptions, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainedMember,
   TrainingData,
@@ -119,6 +124,7 @@ export function resolveTrainOptions(o: TrainOptions, fused: boolean): ResolvedTr
     patience: patience === null ? null : checked('patience', patience, PATIENCE_LIMITS),
     seed: o.seed ?? d.seed,
     members: checked('members', o.members ?? d.members, TRAIN_LIMITS.members),
+    workers: checked('workers', o.workers ?? 1, WORKER_LIMITS),
     lossWeighting: o.lossWeighting ?? { kind: d.weighting },
     loss,
     transfer: o.transfer
@@ -132,7 +138,8 @@ export function resolveTrainOptions(o: TrainOptions, fused: boolean): ResolvedTr
  * enter only when they differ from what earlier runs did, so a checkpoint of an older run still resumes.
  */
 function runFingerprint(config: ModelConfig, opts: ResolvedTrainOptions, n: number, path: string, split: { train: Int32Array; val: Int32Array }): string {
-  const { loss, transfer, ...rest } = opts;
+  // workers is not part of it: a run may resume with another thread count (same results only with the same K)
+  const { loss, transfer, workers: _workers, ...rest } = opts;
   const tasks = config.tasks.map((t) => ({
     name: t.name, unit: t.unit,
     ...(t.kind === 'classification' ? { kind: t.kind, derivedFrom: t.derivedFrom } : {}),
@@ -355,7 +362,11 @@ class MemberTrainer {
   /** Steps of the last epoch trained (for the epoch-end progress report). */
   private stepsPerEpoch = 0;
 
-  constructor(private readonly run: TrainingRun, readonly member: number) {
+  /** Data-parallel: the other replicas (null: this thread computes every step alone). */
+  private readonly workers: GradientWorkers | null;
+
+  constructor(private readonly run: TrainingRun, readonly member: number, workers: GradientWorkers | null = null) {
+    this.workers = workers;
     const { opts, options, config } = run;
     this.seed = opts.seed + 1000 * member;
     this.ckptFile = options.checkpointPath
@@ -377,6 +388,8 @@ class MemberTrainer {
       ...[...this.store.trainable].filter(([name]) => !frozen(name)), ...this.weighter.trainableVariables(),
     ]);
     const builder = new BatchBuilder(this.run.basis, this.run.data.graphSettings.maxNeighbors);
+    // every replica starts from this member's parameters (initial, transferred or restored)
+    if (this.workers) await this.workers.load(this.store.toRecords());
     let epochsThisCall = 0;
     for (let epoch = this.epochsDone; epoch < opts.epochs && !this.done; epoch++) {
       const te = performance.now();
@@ -438,7 +451,8 @@ class MemberTrainer {
     for (let s = 0; s < batches.length; s++) {
       if (this.run.options.signal?.aborted) throw new TrainingCancelledError();
       totals.lr = learningRateAt(opts.learningRate, opts.lrSchedule, epoch, s, batches.length, opts.epochs);
-      this.trainStep(batches[s], totals, variables, builder, epoch, s);
+      if (this.workers) await this.trainStepParallel(this.workers, batches[s], totals, variables, builder, epoch, s);
+      else this.trainStep(batches[s], totals, variables, builder, epoch, s);
       clock.countStep();
       const elapsed = clock.elapsedSeconds();
       const p: TrainProgress = {
@@ -500,21 +514,9 @@ class MemberTrainer {
       fwdStats = [];
       weighter.afterStep(taskLoss, gradNorms, mc.present);
       const total = value.dataSync()[0];
-      if (!Number.isFinite(total)) {
-        throw new Error(
-          `training diverged: the loss is ${total} at epoch ${epoch + 1}, step ${s + 1} (member ${this.member}); ` +
-            'try a lower learning rate or check the targets for extreme values',
-        );
-      }
-      totals.totalSum += total * B;
       value.dispose();
       for (const g of Object.values(grads)) g.dispose();
-      for (let t = 0; t < T; t++) {
-        if (mc.counts[t] > 0) {
-          totals.lossSum[t] += taskLoss[t] * mc.counts[t];
-          totals.lossCount[t] += mc.counts[t];
-        }
-      }
+      this.countStep(totals, total, taskLoss, mc.counts, B, epoch, s);
     } finally {
       for (const st of fwdStats) {
         st.mean.dispose();
@@ -529,7 +531,87 @@ class MemberTrainer {
       present.dispose();
       isClass?.dispose();
     }
+  }
+
+  /** Adds a finished step's losses to the epoch's totals; a non-finite total loss stops training with the reason. */
+  private countStep(totals: EpochTotals, total: number, taskLoss: readonly number[], counts: Int32Array, B: number, epoch: number, s: number): void {
+    if (!Number.isFinite(total)) {
+      throw new Error(
+        `training diverged: the loss is ${total} at epoch ${epoch + 1}, step ${s + 1} (member ${this.member}); ` +
+          'try a lower learning rate or check the targets for extreme values',
+      );
+    }
+    totals.totalSum += total * B;
+    for (let t = 0; t < taskLoss.length; t++) {
+      if (counts[t] > 0) {
+        totals.lossSum[t] += taskLoss[t] * counts[t];
+        totals.lossCount[t] += counts[t];
+      }
+    }
     totals.crystals += B;
+  }
+
+  /**
+   * One step shared with the gradient workers (data-parallel.ts): the batch is cut into slices, this thread computes
+   * slice 0 while worker k computes slice k, the gradients are added in worker order and one Adam step follows. The
+   * loss-weighting variables get their gradient from the summed task losses; the batch-norm running statistics are
+   * updated with the whole batch's (combined exactly from the slices'); GradNorm measures its norms on slice 0.
+   */
+  private async trainStepParallel(
+    workers: GradientWorkers, idx: Int32Array, totals: EpochTotals, variables: Map<string, Variable>, builder: BatchBuilder, epoch: number, s: number,
+  ): Promise<void> {
+    const { config, table, fused, data, normTargets, opts, classFlags } = this.run;
+    const { store, weighter } = this;
+    const T = data.tasks.length;
+    const mc = maskCounts(batchTargets(idx, normTargets).mask, T);
+    const weights = weighter.currentWeights();
+    const netVars = workers.slots.map((sl) => variables.get(sl.name)!);
+    const slices = splitBatch(data.graphs, idx, workers.count + 1);
+    workers.publish(netVars);
+    const remote = workers.run(slices.slice(1).map((sl) => ({
+      graphs: Array.from(sl, (i) => data.graphs[i]),
+      targets: normTargets.map((col) => Float64Array.from(sl, (i) => col[i])),
+      inv: mc.inv, weights,
+    })));
+    const model: SliceModel = { config, table, fused, loss: opts.loss, classFlags, normTargets, graphs: data.graphs, builder };
+    let own: ReturnType<typeof sliceGradients>;
+    try {
+      own = sliceGradients(model, store, netVars, { idx: slices[0], inv: mc.inv, weights, softPenalty: true },
+        weighter.needsSharedRepresentation ? weighter : undefined);
+    } catch (e) {
+      await remote.catch(() => undefined);
+      throw e;
+    }
+    const others = await remote;
+    const grads = own.grads;
+    others.forEach((_, k) => workers.addGradients(k, grads));
+    const taskLoss = own.taskLoss.map((l, t) => others.reduce((a, o) => a + o.taskLoss[t], l));
+
+    const named: Record<string, Tensor> = {};
+    workers.slots.forEach((sl, j) => {
+      named[sl.name] = tf.tensor(grads[j], sl.shape, 'float32');
+    });
+    const lossVars = [...variables].filter(([name]) => name.startsWith('loss.'));
+    let total: number;
+    const perTask = tf.tensor1d(taskLoss);
+    const present = tf.tensor1d(mc.present);
+    try {
+      if (lossVars.length > 0) {
+        const { value, grads: lg } = tf.variableGrads(() => weighter.total(perTask, present), lossVars.map(([, v]) => v));
+        for (const [name, v] of lossVars) named[name] = lg[v.name];
+        total = value.dataSync()[0] + own.penalty;
+        value.dispose();
+      } else total = tf.tidy(() => weighter.total(perTask, present).dataSync()[0]) + own.penalty;
+      this.adam.apply(variables, named, totals.lr, (name) => name.startsWith('loss.'), this.lrFactor);
+    } finally {
+      perTask.dispose();
+      present.dispose();
+      for (const g of Object.values(named)) g.dispose();
+    }
+    const bn = combineBnStats([own.stats, ...others.map((o) => o.stats)]);
+    applyBnUpdates(store, bn.map((b) => ({ name: b.name, mean: tf.tensor1d(b.mean), variance: tf.tensor1d(b.variance), count: b.count })), config.bnMomentum);
+    weighter.afterStep(taskLoss, own.gradNorms, mc.present);
+    this.countStep(totals, total, taskLoss, mc.counts, idx.length, epoch, s);
   }
 
   /** Learning-rate factor of a parameter: --trunk-lr-factor for the transferred trunk, 1 for the heads. */
@@ -658,6 +740,33 @@ function evaluateEnsemble(
   return { metrics: evaluatePredictions(config.tasks, yTrue, preds, { decisionThresholds: thresholds }), preds, yTrue };
 }
 
+/**
+ * The gradient workers of a run with K > 1 training threads (K - 1 workers beside this thread), or null: K = 1,
+ * a backend that is not WebAssembly or the CPU (tfjs-node spreads its own work over the cores) or no worker bundle
+ * (each with a log line saying so).
+ */
+async function startGradientWorkers(run: TrainingRun, backend: BackendInfo): Promise<GradientWorkers | null> {
+  const { opts, options, config, data, transfer } = run;
+  if (opts.workers <= 1) return null;
+  if (backend.kind !== 'wasm' && backend.kind !== 'cpu') {
+    run.log(`training on one thread: ${opts.workers} workers are for the WebAssembly backend; ${backend.description} uses the cores itself`);
+    return null;
+  }
+  const script = options.gradientWorkerScript ?? workerScriptPath(GRADIENT_WORKER_NAME);
+  if (!script) {
+    run.log(`training on one thread: the gradient worker (${GRADIENT_WORKER_NAME}.js) is not built`);
+    return null;
+  }
+  const frozen = (name: string): boolean => (transfer !== undefined && opts.transfer?.freezeConvs === true) && isConvParam(name);
+  const slots = paramSlots(paramSpecs(config).filter((sp) => sp.trainable && !frozen(sp.name)));
+  const workers = await GradientWorkers.start(script, opts.workers - 1, {
+    config, elementMatrix: data.elementTable.matrix(), elementDimension: data.elementTable.dimension, graphSettings: data.graphSettings,
+    classFlags: run.classFlags, loss: opts.loss, fused: run.fused, backend: backend.kind, slots,
+  });
+  run.log(`data-parallel training: ${opts.workers} threads (this one and ${opts.workers - 1} gradient worker(s)), each batch cut into ${opts.workers} slices by atom count`);
+  return workers;
+}
+
 export async function trainModel(options: TrainOptions, data: TrainingData, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
   const startedAt = new Date();
   const backend = currentBackend() ?? (await initBackend());
@@ -666,9 +775,11 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
   let val: ReturnType<typeof evaluateEnsemble>;
   let test: ReturnType<typeof evaluateEnsemble>;
   let decisionThresholds: Record<string, number> = {};
+  let workers: GradientWorkers | null = null;
   try {
+    workers = await startGradientWorkers(run, backend);
     for (let k = 0; k < run.opts.members; k++) {
-      const member = new MemberTrainer(run, k);
+      const member = new MemberTrainer(run, k, workers);
       try {
         members.push(await member.train());
       } finally {
@@ -684,6 +795,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     test = evaluateEnsemble(run, members, run.split.test, decisionThresholds);
   } finally {
     run.table.dispose();
+    await workers?.terminate();
   }
   return {
     config: run.config,

@@ -69,6 +69,13 @@ export interface TrainOptions {
   lossWeighting?: LossWeightingSpec;
   /** Ensemble size (default 1); member k uses seed + 1000 k for its initialisation and shuffles. */
   members?: number;
+  /**
+   * Data-parallel training threads K (default 1): every batch is cut into K slices whose gradients K replicas compute
+   * at once (data-parallel.ts). Needs the bundled gradient worker (out/main/gradient-worker.js) or `gradientWorkerScript`.
+   */
+  workers?: number;
+  /** The gradient worker script (default: the bundled out/main/gradient-worker.js next to this module). */
+  gradientWorkerScript?: string;
   /** Checkpoint file; written atomically after every epoch. Members > 1 append `.m{k}`. */
   checkpointPath?: string;
   /** Resume from checkpointPath if it exists (default true when checkpointPath is set). */
@@ -158,6 +165,8 @@ export interface ResolvedTrainOptions {
   patience: number | null;
   seed: number;
   members: number;
+  /** Data-parallel training threads (data-parallel.ts); 1 = the one-thread path. */
+  workers: number;
   lossWeighting: LossWeightingSpec;
   loss: RegressionLoss;
   /** Transfer learning settings, null for a run from a random initialisation. */
