@@ -22,6 +22,7 @@ import { DemoService } from './demo/demo-service';
 import { modelCatalogue } from './models/model-catalogue';
 import { listFolder, places } from './files/file-browser';
 import { checkSaveTarget, SavePaths } from './files/save-paths';
+import { defaultTrainingWorkers } from '../core/train/data-parallel';
 
 export interface AppContext {
   /** Resolves the compute backend once (lazily) and describes it. */
@@ -83,6 +84,7 @@ export function createHandlers(ctx: AppContext, jobs = new JobManager(ctx.events
         versions: { node: process.versions.node, ...(process.versions.electron ? { electron: process.versions.electron } : {}), ...versions },
         backend: summary,
         cpuCount: os.cpus().length,
+        trainingWorkers: defaultTrainingWorkers(),
         projectsDir: projectsDir(),
       };
     },

@@ -22,6 +22,8 @@ export interface AppInfo {
   backend: BackendSummary;
   /** Logical CPU cores seen by the main process. */
   cpuCount: number;
+  /** Data-parallel training threads a run uses unless its settings say otherwise (physical cores - 1, at most 7). */
+  trainingWorkers: number;
   /** Where the user's projects live by default. */
   projectsDir: string;
 }

@@ -7,12 +7,12 @@ import type { ProjectRun } from './projects';
 
 // Values: the training settings' one home (src-shared/training-settings.ts), so main and renderer check the same ranges.
 import {
-  PATIENCE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS, TRAIN_LIMITS, WEIGHTING_MODES, type NumericTrainingSetting, type SharingModeName,
+  PATIENCE_LIMITS, SHARING_MODES, TRAIN_DEFAULTS, TRAIN_LIMITS, WEIGHTING_MODES, WORKER_LIMITS, type NumericTrainingSetting, type SharingModeName,
   type TrainingConfig, type WeightingModeName,
 } from '../training-settings';
 import { modelName } from './models';
 
-export { TRAIN_DEFAULTS, TRAIN_LIMITS };
+export { TRAIN_DEFAULTS, TRAIN_LIMITS, WORKER_LIMITS };
 export type { SharingModeName, WeightingModeName };
 
 /**
@@ -32,6 +32,11 @@ export interface TrainSettings extends TrainingConfig {
    * initialisation (runs stored before this field existed have none).
    */
   startFrom?: string | null;
+  /**
+   * Data-parallel training threads (each batch cut into this many slices, one WebAssembly instance each). Absent:
+   * the machine's default (app:info trainingWorkers). Results depend on it slightly (batch norm per slice).
+   */
+  workers?: number;
 }
 
 type NumericSetting = NumericTrainingSetting;
@@ -114,7 +119,7 @@ function numberSetting(o: Record<string, unknown>, key: NumericSetting): number 
 const trainSettingsGuard: Guard<TrainSettings> = (v) => {
   const o = record(v, 'argument');
   const keys = ['dataset', 'name', 'tasks', 'sharing', 'weighting', 'weights', 'patience', ...Object.keys(TRAIN_LIMITS)];
-  onlyKeys(o, [...keys, 'startFrom'], 'argument');
+  onlyKeys(o, [...keys, 'startFrom', 'workers'], 'argument');
   for (const k of keys) if (!(k in o)) throw new IpcArgumentError(`argument: missing field "${k}"`);
   const tasks = list(o.tasks, 'tasks', (x, w) => {
     const t = str(x, w, { maxLength: 64 });
@@ -138,6 +143,7 @@ const trainSettingsGuard: Guard<TrainSettings> = (v) => {
     patience: o.patience === null ? null : num(o.patience, 'patience', PATIENCE_LIMITS),
     ...numbers,
     ...(o.startFrom !== undefined && o.startFrom !== null ? { startFrom: modelName(o.startFrom, 'startFrom') } : {}),
+    ...(o.workers !== undefined ? { workers: num(o.workers, 'workers', WORKER_LIMITS) } : {}),
   };
 };
 

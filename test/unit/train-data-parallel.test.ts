@@ -139,7 +139,7 @@ describe('data-parallel training with gradient workers', () => {
   it('K = 2 is deterministic, learns as K = 1 does, and reports its threads', async () => {
     const d = data();
     const logs: string[] = [];
-    const k2 = { ...small, workers: 2, gradientWorkerScript: gradientWorker };
+    const k2 = { ...small, workers: 2, workerScripts: { gradient: gradientWorker } };
     const a = await trainModel(k2, d, { onLog: (m) => logs.push(m) });
     const b = await trainModel(k2, d);
     const one = await trainModel(small, d);
@@ -165,7 +165,7 @@ describe('data-parallel training with gradient workers', () => {
     const same: TrainingData = { ...base, graphs: base.graphs.map((_, i) => ({ ...g, id: `c${i}` })) };
     const opts: TrainOptions = { ...small, epochs: 2, lossWeighting: { kind: 'uncertainty' }, lrSchedule: { kind: 'constant' } };
     const one = await trainModel(opts, same);
-    const three = await trainModel({ ...opts, workers: 3, gradientWorkerScript: gradientWorker }, same);
+    const three = await trainModel({ ...opts, workers: 3, workerScripts: { gradient: gradientWorker } }, same);
     const w1 = weightsOf(one);
     const w3 = weightsOf(three);
     let maxErr = 0;
@@ -180,7 +180,7 @@ describe('data-parallel training with gradient workers', () => {
 
   it('resumes a K = 2 run from its checkpoint to the same result as an uninterrupted one (ensemble, uncertainty weighting)', async () => {
     const d = data();
-    const opts: TrainOptions = { ...small, members: 2, lossWeighting: { kind: 'uncertainty' }, workers: 2, gradientWorkerScript: gradientWorker };
+    const opts: TrainOptions = { ...small, members: 2, lossWeighting: { kind: 'uncertainty' }, workers: 2, workerScripts: { gradient: gradientWorker } };
     const full = await trainModel({ ...opts, checkpointPath: path.join(tmp(), 'c.bin') }, d);
     const ck = path.join(tmp(), 'c.bin');
     await expect(trainModel({ ...opts, checkpointPath: ck, stopAfterEpochs: 2 }, d)).rejects.toMatchObject({ name: 'AbortError' });
@@ -193,7 +193,7 @@ describe('data-parallel training with gradient workers', () => {
 
   it('trains with GradNorm and soft sharing across 3 threads', async () => {
     const d = data();
-    const r = await trainModel({ ...small, epochs: 2, workers: 3, gradientWorkerScript: gradientWorker, lossWeighting: { kind: 'gradnorm' }, model: { ...small.model, sharing: 'soft' } }, d);
+    const r = await trainModel({ ...small, epochs: 2, workers: 3, workerScripts: { gradient: gradientWorker }, lossWeighting: { kind: 'gradnorm' }, model: { ...small.model, sharing: 'soft' } }, d);
     const w = r.members[0].lossWeighting.weights;
     expect(w.every((x) => Number.isFinite(x) && x > 0)).toBe(true);
     expect(w[0]).not.toBe(0.5);
@@ -202,16 +202,44 @@ describe('data-parallel training with gradient workers', () => {
   it('runs inside the app\'s training worker and cancels between steps', async () => {
     const ac = new AbortController();
     const d = data();
-    const done = await runTrainingInWorker(trainWorker, { ...small, epochs: 2, workers: 2, gradientWorkerScript: gradientWorker }, d, {}, { backend: 'wasm' });
+    const done = await runTrainingInWorker(trainWorker, { ...small, epochs: 2, workers: 2, workerScripts: { gradient: gradientWorker } }, d, {}, { backend: 'wasm' });
     expect(done.trainOptions.workers).toBe(2);
-    const p = runTrainingInWorker(trainWorker, { ...small, epochs: 50, batchSize: 4, workers: 2, gradientWorkerScript: gradientWorker, signal: ac.signal }, d,
+    const p = runTrainingInWorker(trainWorker, { ...small, epochs: 50, batchSize: 4, workers: 2, workerScripts: { gradient: gradientWorker }, signal: ac.signal }, d,
       { onProgress: (e) => { if (e.step >= 2) ac.abort(); } }, { backend: 'wasm', progressIntervalMs: 0 });
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
   }, 120_000);
 
+  it('trains ensemble members at the same time, each in its own thread, with the results of one after the other', async () => {
+    const d = data();
+    const ens: TrainOptions = { ...small, members: 3, epochs: 3 };
+    const logs: string[] = [];
+    const sequential = await trainModel(ens, d);
+    const concurrent = await trainModel({ ...ens, workers: 2, workerScripts: { gradient: gradientWorker, member: trainWorker } }, d, { onLog: (m) => logs.push(m) });
+    expect(logs.some((m) => m.includes('ensemble: 2 members at a time'))).toBe(true);
+    expect(weightsOf(concurrent)).toEqual(weightsOf(sequential));
+    expect(concurrent.members.map((m) => m.seed)).toEqual(sequential.members.map((m) => m.seed));
+    expect(concurrent.testMetrics).toEqual(sequential.testMetrics);
+    // 4 threads for 2 members: 2 at a time with 2 data-parallel threads each = each member with K = 2 in turn
+    const two: TrainOptions = { ...small, members: 2, epochs: 2 };
+    const inTurn = await trainModel({ ...two, workers: 2, workerScripts: { gradient: gradientWorker } }, d);
+    const atOnce = await trainModel({ ...two, workers: 4, workerScripts: { gradient: gradientWorker, member: trainWorker } }, d);
+    expect(weightsOf(atOnce)).toEqual(weightsOf(inTurn));
+  }, 180_000);
+
+  it('resumes concurrently trained members from their own checkpoints', async () => {
+    const d = data();
+    const opts: TrainOptions = { ...small, members: 2, workers: 2, workerScripts: { gradient: gradientWorker, member: trainWorker } };
+    const full = await trainModel({ ...opts, checkpointPath: path.join(tmp(), 'c.bin') }, d);
+    const ck = path.join(tmp(), 'c.bin');
+    await expect(trainModel({ ...opts, checkpointPath: ck, stopAfterEpochs: 2 }, d)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(fs.existsSync(`${ck}.m0`) && fs.existsSync(`${ck}.m1`)).toBe(true);
+    const resumed = await trainModel({ ...opts, checkpointPath: ck }, d);
+    expect(weightsOf(resumed)).toEqual(weightsOf(full));
+  }, 180_000);
+
   it('falls back to one thread, saying why, when the gradient worker is not built', async () => {
     const logs: string[] = [];
-    const r = await trainModel({ ...small, epochs: 1, workers: 2, gradientWorkerScript: undefined }, data(), { onLog: (m) => logs.push(m) });
+    const r = await trainModel({ ...small, epochs: 1, workers: 2, workerScripts: {} }, data(), { onLog: (m) => logs.push(m) });
     // from the TypeScript sources there is no out/main/gradient-worker.js next to the trainer
     expect(logs.some((m) => m.includes('training on one thread'))).toBe(true);
     expect(r.members[0].history).toHaveLength(1);

@@ -14,7 +14,7 @@ import { evaluatePredictions, type MetricsJson } from '../../core/metrics/summar
 import { metalNonMetalMetrics, METAL_THRESHOLD_EV } from '../../core/metrics/classification';
 import { workerScriptPath } from '../../core/parallel/worker-pool';
 import { trainModel, type EpochRecord, type TrainOptions, type TrainProgress, type TrainResult, type TrainingData } from '../../core/train';
-import { runTrainingInWorker } from '../../core/train/worker-client';
+import { TRAIN_WORKER_NAME, runTrainingInWorker } from '../../core/train/worker-client';
 import { checkpointFiles } from '../../core/train/checkpoint';
 import { loadBundle } from '../../core/model/bundle';
 import { resolveModel } from '../../core/catalogue';
@@ -31,6 +31,7 @@ import { readTrainingRun, saveTrainedModel } from '../../services/training-run';
 import type { DatasetService } from '../datasets/dataset-service';
 import { MANIFEST_VERSION, parseRunManifest, projectPaths, resolveDatasetPaths, RUN_FORMAT, type RunManifestBase } from '../projects/manifests';
 import type { ProjectSession } from '../projects/project-session';
+import { defaultTrainingWorkers } from '../../core/train/data-parallel';
 
 export const HISTORY_FILE = 'history.json';
 /** Path of the training worker script when it is not next to the bundle (tests, custom builds). */
@@ -233,6 +234,7 @@ export class TrainingService {
           seed: settings.seed,
           split: { seed: settings.seed, trainRatio: settings.trainRatio, valRatio: settings.valRatio, testRatio: settings.testRatio },
           members: settings.members,
+          workers: settings.workers ?? defaultTrainingWorkers(),
           lossWeighting: settings.weighting === 'fixed' ? { kind: 'fixed', weights: settings.weights } : { kind: settings.weighting },
           model: {
             sharing: settings.sharing,
@@ -309,7 +311,7 @@ export class TrainingService {
             .catch(() => {});
         };
         // In a worker thread the main process (IPC, file serving, other jobs) stays responsive while training.
-        const script = process.env[TRAIN_WORKER_ENV] || workerScriptPath('train-worker');
+        const script = process.env[TRAIN_WORKER_ENV] || workerScriptPath(TRAIN_WORKER_NAME);
         let result: TrainResult;
         if (script) {
           result = await runTrainingInWorker(script, options, data, { onProgress, onEpoch });

@@ -4,6 +4,7 @@ import { booleanOption } from '../command';
 import { describeBackend } from '../../services/backend-summary';
 import { APP_VERSION } from '../../services/version';
 import { projectsDir } from '../../services/paths';
+import { defaultTrainingWorkers, physicalCoreCount } from '../../core/train/data-parallel';
 
 export const infoCommand: Command = {
   name: 'info',
@@ -24,6 +25,8 @@ export const infoCommand: Command = {
       fallbackReason: backend.fallbackReason ?? null,
       threads: backend.threads,
       cpuCount: os.cpus().length,
+      physicalCores: physicalCoreCount(),
+      trainingWorkers: defaultTrainingWorkers(),
       versions: { node: process.versions.node, ...backend.versions },
       projectsDir: projectsDir(),
       howToGetGpu: backend.howToGetGpu,
@@ -36,7 +39,8 @@ export const infoCommand: Command = {
     io.out(`backend:      ${info.backend} (${info.backendDescription})`);
     io.out(`kernels:      ${info.kernels}`);
     if (info.fallbackReason) io.out(`fallback:     ${info.fallbackReason}`);
-    io.out(`threads:      ${info.threads} compute thread(s), ${info.cpuCount} logical CPU(s)`);
+    io.out(`threads:      ${info.threads} compute thread(s), ${info.cpuCount} logical CPU(s), ${info.physicalCores} physical core(s)`);
+    io.out(`training:     ${info.trainingWorkers} data-parallel thread(s) by default (mtcgcnn train --workers K)`);
     io.out(`versions:     ${Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     io.out(`projects:     ${info.projectsDir}`);
     if (info.backend !== 'tensorflow-gpu') io.out(`GPU backend:  ${info.howToGetGpu}`);

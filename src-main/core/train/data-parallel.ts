@@ -105,6 +105,15 @@ export function defaultTrainingWorkers(cores = physicalCoreCount()): number {
   return Math.max(1, Math.min(MAX_DEFAULT_TRAINING_WORKERS, cores) - 1);
 }
 
+/**
+ * How `threads` training threads are spread over an ensemble of `members`: members at once (each in its own thread,
+ * results identical to training them one after the other) and the data-parallel threads each of them gets.
+ */
+export function threadPlan(members: number, threads: number): { concurrent: number; perMember: number } {
+  const concurrent = Math.max(1, Math.min(members, threads));
+  return { concurrent, perMember: Math.max(1, Math.floor(threads / concurrent)) };
+}
+
 /** Lays the trained parameters out one after another (float32 elements), in the given order. */
 export function paramSlots(params: readonly { name: string; shape: readonly number[] }[]): ParamSlot[] {
   let offset = 0;

@@ -40,7 +40,8 @@ import {
   limitViolation,
 } from '../../../src-shared/training-settings';
 import { checkpointFiles, loadCheckpointWithFallback, saveCheckpoint } from './checkpoint';
-import { GRADIENT_WORKER_NAME, GradientWorkers, paramSlots } from './data-parallel';
+import { GRADIENT_WORKER_NAME, GradientWorkers, paramSlots, threadPlan } from './data-parallel';
+import { TRAIN_WORKER_NAME, runTrainingInWorker } from './worker-client';
 import { type SliceModel, combineBnStats, sliceGradients, splitBatch } from './slice-gradients';
 import { workerScriptPath } from '../parallel/worker-pool';
 import { paramSpecs } from '../model/params';
@@ -234,7 +235,8 @@ class TrainingClock {
   private readonly t0 = performance.now();
   private stepsDone = 0;
 
-  constructor(private readonly epochs: number, private readonly members: number) {}
+  /** `lastMember`: index of the last member this call trains (the ETA counts the members after the current one). */
+  constructor(private readonly epochs: number, private readonly lastMember: number) {}
 
   countStep(): void {
     this.stepsDone++;
@@ -252,7 +254,7 @@ class TrainingClock {
     if (this.stepsDone === 0) return 0;
     const remainingSteps =
       (stepsPerEpoch - stepsDoneInEpoch) + (this.epochs - epoch - 1) * stepsPerEpoch +
-      (this.members - member - 1) * this.epochs * stepsPerEpoch;
+      Math.max(0, this.lastMember - member) * this.epochs * stepsPerEpoch;
     return (elapsed / this.stepsDone) * remainingSteps;
   }
 }
@@ -317,11 +319,11 @@ function prepareRun(options: TrainOptions, data: TrainingData, callbacks: TrainC
     : undefined;
   const table = tf.tensor2d(matrix, [rows, D]);
   const fingerprint = runFingerprint(config, opts, n, path, split);
-  log(`training ${data.tasks.length} task(s) on ${split.train.length} crystals (val ${split.val.length}, test ${split.test.length}); ` +
+  if (options.onlyMember === undefined) log(`training ${data.tasks.length} task(s) on ${split.train.length} crystals (val ${split.val.length}, test ${split.test.length}); ` +
     `backend ${backend.description}; path ${path} (${backend.kernels}); edge budget ${opts.edgeBudget}`);
   return {
     options, opts, data, callbacks, log, split, normalizers, outputs, classFlags, transfer, normTargets, basis, config, table, path, fused, fingerprint,
-    taskNames: data.tasks.map((t) => t.name), clock: new TrainingClock(opts.epochs, opts.members),
+    taskNames: data.tasks.map((t) => t.name), clock: new TrainingClock(opts.epochs, options.onlyMember ?? opts.members - 1),
   };
 }
 
@@ -740,31 +742,88 @@ function evaluateEnsemble(
   return { metrics: evaluatePredictions(config.tasks, yTrue, preds, { decisionThresholds: thresholds }), preds, yTrue };
 }
 
+/** The result of a call that trained one member for a concurrent ensemble (trainMembersConcurrently): no evaluation. */
+function memberOnlyResult(run: TrainingRun, members: TrainedMember[], backend: BackendInfo, startedAt: Date): TrainResult {
+  return {
+    config: run.config,
+    normalizers: run.normalizers.map((nz): TargetNormalizerJson => ({ mean: nz.mean, std: nz.std })),
+    split: run.split, members, testMetrics: null, decisionThresholds: {}, testPredictions: [], validationMetrics: null,
+    backend, path: run.path, durationSeconds: run.clock.elapsedSeconds(), trainOptions: run.opts,
+    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
+  };
+}
+
 /**
  * The gradient workers of a run with K > 1 training threads (K - 1 workers beside this thread), or null: K = 1,
  * a backend that is not WebAssembly or the CPU (tfjs-node spreads its own work over the cores) or no worker bundle
  * (each with a log line saying so).
  */
-async function startGradientWorkers(run: TrainingRun, backend: BackendInfo): Promise<GradientWorkers | null> {
+async function startGradientWorkers(run: TrainingRun, backend: BackendInfo, threads: number): Promise<GradientWorkers | null> {
   const { opts, options, config, data, transfer } = run;
-  if (opts.workers <= 1) return null;
-  if (backend.kind !== 'wasm' && backend.kind !== 'cpu') {
-    run.log(`training on one thread: ${opts.workers} workers are for the WebAssembly backend; ${backend.description} uses the cores itself`);
-    return null;
-  }
-  const script = options.gradientWorkerScript ?? workerScriptPath(GRADIENT_WORKER_NAME);
+  if (threads <= 1) return null;
+  const script = options.workerScripts?.gradient ?? workerScriptPath(GRADIENT_WORKER_NAME);
   if (!script) {
     run.log(`training on one thread: the gradient worker (${GRADIENT_WORKER_NAME}.js) is not built`);
     return null;
   }
   const frozen = (name: string): boolean => (transfer !== undefined && opts.transfer?.freezeConvs === true) && isConvParam(name);
   const slots = paramSlots(paramSpecs(config).filter((sp) => sp.trainable && !frozen(sp.name)));
-  const workers = await GradientWorkers.start(script, opts.workers - 1, {
+  const workers = await GradientWorkers.start(script, threads - 1, {
     config, elementMatrix: data.elementTable.matrix(), elementDimension: data.elementTable.dimension, graphSettings: data.graphSettings,
     classFlags: run.classFlags, loss: opts.loss, fused: run.fused, backend: backend.kind, slots,
   });
-  run.log(`data-parallel training: ${opts.workers} threads (this one and ${opts.workers - 1} gradient worker(s)), each batch cut into ${opts.workers} slices by atom count`);
+  if (options.onlyMember === undefined || options.onlyMember === 0) {
+    run.log(`data-parallel training: ${threads} threads per member (this one and ${threads - 1} gradient worker(s)), each batch cut into ${threads} slices by atom count`);
+  }
   return workers;
+}
+
+/** Whether worker threads can help: the WebAssembly and CPU backends compute on one thread (tfjs-node on all). */
+function threadsHelp(run: TrainingRun, backend: BackendInfo): boolean {
+  if (run.opts.workers <= 1 || backend.kind === 'wasm' || backend.kind === 'cpu') return true;
+  run.log(`training on one thread: ${run.opts.workers} threads are for the WebAssembly backend; ${backend.description} uses the cores itself`);
+  return false;
+}
+
+/**
+ * Trains the ensemble's members `plan.concurrent` at a time, each in a training worker of its own (with
+ * `plan.perMember` threads), and returns them in member order. Each member is the same computation as in the
+ * one-after-the-other loop (own seed, own checkpoint file), so the results are identical. A failure or cancellation
+ * of one member stops the others (their checkpoints stay resumable).
+ */
+async function trainMembersConcurrently(
+  run: TrainingRun, script: string, plan: { concurrent: number; perMember: number }, backend: BackendInfo,
+): Promise<TrainedMember[]> {
+  const { options, data, callbacks, opts } = run;
+  const { signal, ...rest } = options;
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  run.log(`ensemble: ${plan.concurrent} members at a time, each in its own thread` +
+    (plan.perMember > 1 ? ` with ${plan.perMember} data-parallel threads` : ''));
+  const results = new Array<TrainedMember>(opts.members);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < opts.members && !stop.signal.aborted) {
+      const k = next++;
+      const r = await runTrainingInWorker(script, { ...rest, onlyMember: k, workers: plan.perMember, signal: stop.signal }, data, callbacks, { backend: backend.kind });
+      results[k] = r.members[0];
+    }
+  };
+  try {
+    const lanes = Array.from({ length: plan.concurrent }, () => lane().catch((e: unknown) => {
+      stop.abort();
+      throw e;
+    }));
+    const settled = await Promise.allSettled(lanes);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (signal?.aborted) throw new TrainingCancelledError();
+    return results;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 export async function trainModel(options: TrainOptions, data: TrainingData, callbacks: TrainCallbacks = {}): Promise<TrainResult> {
@@ -777,15 +836,24 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
   let decisionThresholds: Record<string, number> = {};
   let workers: GradientWorkers | null = null;
   try {
-    workers = await startGradientWorkers(run, backend);
-    for (let k = 0; k < run.opts.members; k++) {
-      const member = new MemberTrainer(run, k, workers);
-      try {
-        members.push(await member.train());
-      } finally {
-        member.dispose();
+    const threads = threadsHelp(run, backend) ? run.opts.workers : 1;
+    const plan = threadPlan(run.opts.members, threads);
+    const only = options.onlyMember;
+    const memberScript = plan.concurrent > 1 && only === undefined ? options.workerScripts?.member ?? workerScriptPath(TRAIN_WORKER_NAME) : undefined;
+    if (memberScript) members.push(...await trainMembersConcurrently(run, memberScript, plan, backend));
+    else {
+      if (plan.concurrent > 1 && only === undefined) run.log(`ensemble members one after the other: the training worker (${TRAIN_WORKER_NAME}.js) is not built`);
+      workers = await startGradientWorkers(run, backend, threads);
+      for (let k = only ?? 0; k < (only === undefined ? run.opts.members : only + 1); k++) {
+        const member = new MemberTrainer(run, k, workers);
+        try {
+          members.push(await member.train());
+        } finally {
+          member.dispose();
+        }
       }
     }
+    if (only !== undefined) return memberOnlyResult(run, members, backend, startedAt);
     // Validation with the default cuts, the decision thresholds chosen on it, then validation and test at them.
     const val0 = evaluateEnsemble(run, members, run.split.val, {});
     if (run.split.val.length > 0) decisionThresholds = chooseDecisionThresholds(run.config.tasks, val0.yTrue, val0.preds);

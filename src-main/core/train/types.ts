@@ -70,12 +70,16 @@ export interface TrainOptions {
   /** Ensemble size (default 1); member k uses seed + 1000 k for its initialisation and shuffles. */
   members?: number;
   /**
-   * Data-parallel training threads K (default 1): every batch is cut into K slices whose gradients K replicas compute
-   * at once (data-parallel.ts). Needs the bundled gradient worker (out/main/gradient-worker.js) or `gradientWorkerScript`.
+   * Training threads K (default 1). An ensemble first trains up to K members at once, each in its own thread
+   * (results identical to one after the other); the threads left per member cut every batch into slices whose
+   * gradients replicas compute at once (data-parallel.ts). Needs the bundled workers (out/main/train-worker.js,
+   * gradient-worker.js) or `workerScripts`; without them training runs on one thread and says so.
    */
   workers?: number;
-  /** The gradient worker script (default: the bundled out/main/gradient-worker.js next to this module). */
-  gradientWorkerScript?: string;
+  /** Worker scripts (default: the bundled ones next to this module); tests bundle their own. */
+  workerScripts?: { gradient?: string; member?: string };
+  /** Internal (concurrent ensemble members): train only this member and skip the ensemble evaluation. */
+  onlyMember?: number;
   /** Checkpoint file; written atomically after every epoch. Members > 1 append `.m{k}`. */
   checkpointPath?: string;
   /** Resume from checkpointPath if it exists (default true when checkpointPath is set). */

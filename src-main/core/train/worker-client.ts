@@ -17,6 +17,8 @@ import type { ModelTaskSpec } from '../model/config';
 import type { EpochRecord, TrainCallbacks, TrainOptions, TrainProgress, TrainResult, TrainingData } from './types';
 
 export const WORKER_MARK = 'mtcgcnnTrainWorker';
+/** Name of the worker bundle entry (out/main/train-worker.js). */
+export const TRAIN_WORKER_NAME = 'train-worker';
 
 /** TrainingData in a cloneable form (the element table as its matrix). */
 export interface WorkerTrainingData {

@@ -44,5 +44,7 @@ export const useAppStore = defineStore('app', () => {
     return inFlight;
   }
 
-  return { info, error, loading, backend, backendName, appVersion, onFallbackBackend, load };
+  /** Data-parallel training threads runs use by default on this machine. */
+  const trainingWorkers = computed(() => info.value?.trainingWorkers ?? 1);
+  return { info, error, loading, backend, backendName, appVersion, onFallbackBackend, trainingWorkers, load };
 });
