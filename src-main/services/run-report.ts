@@ -56,6 +56,7 @@ export function buildRunReport(modelDir: string, options: { title?: string; note
       graph: { radiusAngstrom: bundle.graphSettings.radiusAngstrom, maxNeighbors: bundle.graphSettings.maxNeighbors },
       backend: card.backend.name,
       trainingSeconds: card.durationSeconds,
+      ...trainingThreads(card.options),
       epochs: card.epochs.requested,
       ensembleSize: bundle.members.length,
     },
@@ -65,6 +66,12 @@ export function buildRunReport(modelDir: string, options: { title?: string; note
     history,
     ...(options.notes ? { notes: options.notes } : {}),
   };
+}
+
+/** The training threads a card's recipe records (models trained before `--workers` existed record none). */
+function trainingThreads(options: Record<string, unknown> | undefined): { trainingThreads?: number } {
+  const k = options?.workers;
+  return typeof k === 'number' && Number.isInteger(k) && k >= 1 ? { trainingThreads: k } : {};
 }
 
 /**
@@ -85,6 +92,7 @@ export function modelCardOfBundle(bundle: LoadedBundle): ModelCard {
     graph: { radiusAngstrom: bundle.graphSettings.radiusAngstrom, maxNeighbors: bundle.graphSettings.maxNeighbors },
     backend: card?.backend.name ?? 'unknown',
     trainingSeconds: card?.durationSeconds ?? 0,
+    ...trainingThreads(card?.options),
     epochs: card?.epochs.requested ?? 0,
     ensembleSize: bundle.members.length,
   };

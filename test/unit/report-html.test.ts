@@ -80,6 +80,12 @@ describe('renderRunReportHtml', () => {
     expect(html).toContain('CC BY 4.0');
   });
 
+  it('states the training threads when the card records them, and nothing for older models', () => {
+    const withThreads = renderRunReportHtml({ ...report, model: { ...report.model, trainingThreads: 4 } });
+    expect(withThreads).toMatch(/epochs in [^<]* on the [a-z-]+ backend, 4 threads/);
+    expect(html).not.toMatch(/backend, \d+ threads?/);
+  });
+
   it('is deterministic', () => {
     expect(renderRunReportHtml(buildRunReport().report)).toBe(html);
   });

@@ -7,7 +7,8 @@ import { invokeContract } from '../../src-shared/contract';
 import { DEFAULT_MODEL_CONFIG } from '../../src-main/core/model/config';
 import { PRESETS } from '../../src-main/core/experiment/plan';
 import { resolveTrainOptions } from '../../src-main/core/train/trainer';
-import { TRAIN_DEFAULTS, TRAIN_LIMITS, limitViolation } from '../../src-shared/training-settings';
+import { TRAIN_DEFAULTS, TRAIN_LIMITS, WORKER_LIMITS, limitViolation } from '../../src-shared/training-settings';
+import { defaultTrainingWorkers } from '../../src-main/core/train/data-parallel';
 
 const args = (options: Record<string, string> = {}) => ({ positionals: ['data'], options });
 const desktopRun = { ...TRAIN_DEFAULTS, dataset: 'mt-cgcnn-sample', name: 'run', tasks: ['band_gap'], weights: [1] };
@@ -50,5 +51,16 @@ describe('training settings', () => {
     }
     expect(limitViolation(2.5, 'epochs', TRAIN_LIMITS.epochs)).toMatch(/integer/);
     expect(limitViolation(3, 'epochs', TRAIN_LIMITS.epochs)).toBeNull();
+  });
+
+  it('training threads: one range for the guard, the CLI and the trainer; the CLI defaults to the machine\'s', () => {
+    expect(invokeContract['train:start'].parse({ ...desktopRun, workers: 4 })).toMatchObject({ workers: 4 });
+    expect(() => invokeContract['train:start'].parse({ ...desktopRun, workers: WORKER_LIMITS.max + 1 })).toThrow(/workers must be <=/);
+    expect(() => invokeContract['train:start'].parse({ ...desktopRun, workers: 1.5 })).toThrow(/workers/);
+    expect(() => trainOptionsFromArgs(args({ workers: '0' }))).toThrow(UsageError);
+    expect(() => resolveTrainOptions({ workers: 0 }, true)).toThrow(/workers must be at least 1/);
+    expect(trainOptionsFromArgs(args()).workers).toBe(defaultTrainingWorkers());
+    expect(trainOptionsFromArgs(args({ workers: '3' })).workers).toBe(3);
+    expect(resolveTrainOptions({}, true).workers).toBe(1);
   });
 });

@@ -271,7 +271,8 @@ function modelCardRows(m: ModelCard): [string, string][] {
       esc(`${a.atomFeatures} atom features · ${a.convLayers} convolution layers · hidden layer of ${a.hidden} · ${a.headLayers} head layer${a.headLayers === 1 ? '' : 's'}`),
     ],
     ['Crystal graph', esc(`neighbours within ${formatPlain(m.graph.radiusAngstrom)} Å, at most ${formatInt(m.graph.maxNeighbors)} per atom`)],
-    ['Training', esc(`${formatInt(m.epochs)} epochs in ${formatDuration(m.trainingSeconds)} on the ${m.backend} backend`)],
+    ['Training', esc(`${formatInt(m.epochs)} epochs in ${formatDuration(m.trainingSeconds)} on the ${m.backend} backend` +
+      (m.trainingThreads !== undefined ? `, ${formatInt(m.trainingThreads)} thread${m.trainingThreads === 1 ? '' : 's'}` : ''))],
     [
       'Ensemble',
       esc(

@@ -61,6 +61,8 @@ export interface ModelCard {
   /** Compute backend that trained the model ("wasm", "tensorflow", "tensorflow-gpu", "cpu"). */
   readonly backend: string;
   readonly trainingSeconds: number;
+  /** Training threads (mtcgcnn train --workers); absent for models trained before the option existed. */
+  readonly trainingThreads?: number;
   readonly epochs: number;
   /** Models in the ensemble (1 = a single model, no uncertainty). */
   readonly ensembleSize: number;
