@@ -123,7 +123,7 @@ describe('electron-builder configuration against the built tree', () => {
       expect(unpacked(`node_modules/${name}/deps/lib/libtensorflow.so.2.9.1`), name).toBe(true);
     }
     const workers = tree.filter((f) => /^out\/main\/[^/]+-worker\.js$/.test(f));
-    expect(workers.sort()).toEqual(['out/main/featurize-worker.js', 'out/main/train-worker.js']);
+    expect(workers.sort()).toEqual(['out/main/featurize-worker.js', 'out/main/gradient-worker.js', 'out/main/train-worker.js']);
     for (const w of workers) {
       expect(unpacked(w), w).toBe(true);
       const text = readFileSync(path.join(ROOT, w), 'utf8');
