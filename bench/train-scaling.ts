@@ -4,13 +4,15 @@
  *
  *   npx jiti bench/train-scaling.ts [--data ../shared/datasets/mp-cgcnn-25k] [--crystals 4000] [--epochs 2]
  *                                   [--workers 1,2,4,8] [--members 1] [--seeds 0] [--tasks formation_energy_per_atom_eV]
- *                                   [--loss l1] [--json FILE]
+ *                                   [--loss l1] [--card resources/models/mtcgcnn-e4-mp25k] [--json FILE]
  *
  * For each K: training crystals/s (the trainer's own rate over the training steps of each epoch, validation not
  * included; the median over epochs), speed-up and efficiency (speed-up / K) against K = 1, and the validation MAE
  * after the last epoch (mean over --seeds). Prints the machine's logical and physical cores and CPU model first: on a
  * machine with fewer cores than K the threads share cores and no speed-up can show.
  * With --crystals 0 the whole dataset is used (60/20/20 split, seed 0, as the shipped models).
+ * --card MODEL: also the time each K would take to train that model's recipe (its card: epochs x members x training
+ * crystals at the measured rate; validation passes not included), next to the time the card records.
  */
 import * as fs from 'node:fs';
 import os from 'node:os';
@@ -93,6 +95,15 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const up = base ? r.crystalsPerSecond / base : NaN;
     console.log(`| ${r.K} | ${r.crystalsPerSecond.toFixed(0)} | ${up.toFixed(2)} | ${(up / r.K).toFixed(2)} | ${r.valMae.toFixed(4)} | ${r.seconds.toFixed(0)} |`);
+  }
+  const cardDir = arg('card', '');
+  if (cardDir) {
+    const card = JSON.parse(fs.readFileSync(path.join(cardDir, 'model.json'), 'utf8')).trainingCard;
+    const epochsRun: number[] = Array.isArray(card.epochs.run) ? card.epochs.run : [card.epochs.run];
+    const work = epochsRun.reduce((a, e) => a + e, 0) * card.split.train;
+    console.log(`\ntime to train ${path.basename(cardDir)} (${epochsRun.join(' + ')} epochs x ${card.split.train} crystals; ` +
+      `the card records ${(card.durationSeconds / 60).toFixed(0)} min on ${card.backend.name}, ${card.options.workers ?? 1} thread(s)):`);
+    for (const r of rows) console.log(`  K=${r.K}: ${(work / r.crystalsPerSecond / 60).toFixed(0)} min of training steps`);
   }
   const json = arg('json', '');
   if (json) fs.writeFileSync(json, JSON.stringify({ machine: { logical: os.cpus().length, physical: physicalCoreCount(), cpu }, crystals: n, epochs, members, seeds, rows }, null, 2));
