@@ -85,6 +85,7 @@ export function reportTasksOf(bundleTasks: readonly BundleTaskInfo[], tasks: rea
       ...(b?.displayName ? { label: b.displayName } : {}),
       ...(b?.kind === 'classification' ? { kind: b.kind } : {}),
       ...(b?.derivedFrom ? { derivedFrom: { column: b.derivedFrom.column, below: b.derivedFrom.below } } : {}),
+      ...(b?.decisionThreshold !== undefined ? { decisionThreshold: b.decisionThreshold } : {}),
       ...(b?.decisionThreshold !== undefined && b.decisionThresholdChosenOn ? { decisionThresholdChosenOn: b.decisionThresholdChosenOn } : {}),
     };
   });

@@ -6,9 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { confusionMatrixSvg, formatFixed, formatInt, formatSig, renderRunReportHtml, rocCurveSvg } from '../../src-main/core/report';
+import { confusionMatrixSvg, formatFixed, formatInt, formatSig, histogram, renderRunReportHtml, renderScreeningReportHtml, rocCurveSvg, type ReportTask } from '../../src-main/core/report';
 import { reportTasksOf } from '../../src-main/services/run-report';
-import { buildClassifierRunReport, buildRunReport } from '../fixtures/report/fixtures';
+import { buildClassifierRunReport, buildRunReport, buildScreeningReport, modelCard } from '../fixtures/report/fixtures';
 
 /** The text between the start of `from` and the next `to` after it. */
 function slice(html: string, from: string, to: string): string {
@@ -173,9 +173,33 @@ describe('report tasks of a bundle', () => {
       ],
     );
     expect(tasks).toEqual([
-      { name: 'band_gap_eV', unit: 'eV', label: 'Band gap', decisionThresholdChosenOn: 'validation split' },
-      { name: 'is_metal', unit: 'probability', label: 'Metal / non-metal', kind: 'classification', derivedFrom: { column: 'band_gap_eV', below: 0.025 }, decisionThresholdChosenOn: 'validation split' },
+      { name: 'band_gap_eV', unit: 'eV', label: 'Band gap', decisionThreshold: 0.4, decisionThresholdChosenOn: 'validation split' },
+      { name: 'is_metal', unit: 'probability', label: 'Metal / non-metal', kind: 'classification', derivedFrom: { column: 'band_gap_eV', below: 0.025 }, decisionThreshold: 0.38, decisionThresholdChosenOn: 'validation split' },
       { name: 'formation_energy_per_atom_eV', unit: 'eV/atom' },
     ]);
+  });
+});
+
+describe('screening report of a model with a metal / non-metal classifier head', () => {
+  const base = buildScreeningReport();
+  const head: ReportTask = { name: 'is_metal', unit: 'probability', label: 'Metal / non-metal', kind: 'classification', decisionThreshold: 0.38, decisionThresholdChosenOn: 'validation split' };
+  const probs = Array.from({ length: 500 }, (_, i) => (i % 100) / 100 + 0.004);
+  const items = [0.991, 0.97, 0.9].map((value, k) => ({ id: `hyp-${k}`, formula: 'Cu', value, std: 0.01, ood: false }));
+  const html = renderScreeningReportHtml({
+    ...base,
+    model: modelCard([...base.model.tasks, head]),
+    candidates: { ...base.candidates, is_metal: { rankBy: 'max', items } },
+    histograms: { ...base.histograms, is_metal: histogram(probs, 20, [0, 1]) },
+  });
+  const section = slice(html, '<section class="major" id="property-3">', '</section>');
+
+  it('shows the head as a probability with its threshold, never with a unit of "probability"', () => {
+    expect(section).toContain('Metal / non-metal (probability)');
+    expect(section).toContain('Top 3 candidates: highest probability of metal');
+    expect(section).toContain('<th class="num">Probability of metal ± std</th>');
+    expect(section).toContain('>0.991 ± 0.010<');
+    expect(section).not.toMatch(/\d probability/);
+    expect(text(section)).toContain('the dashed line is the decision threshold p > 0.38 (chosen on the validation split), above which the model calls a structure a metal');
+    expect(html).toContain('classifier head (logistic loss), predicts a probability');
   });
 });

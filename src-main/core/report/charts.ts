@@ -560,7 +560,8 @@ export interface BinaryClasses {
 /** A band gap read as a classifier: a gap above the cut is a non-metal, the positive class. */
 export const BAND_GAP_CLASSES: BinaryClasses = { positive: 'non-metal', negative: 'metal' };
 
-function capitalised(s: string): string {
+/** The text with its first letter upper case ("metal" -> "Metal"). */
+export function capitalised(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 

@@ -9,6 +9,7 @@
  */
 import {
   BAND_GAP_CLASSES,
+  capitalised,
   confusionMatrixSvg,
   MAX_SCATTER_POINTS,
   metricVsFractionSvg,
@@ -922,7 +923,15 @@ function meanStdFixed(ms: MeanStd): string {
 // Screening report
 // ---------------------------------------------------------------------------------------------
 
-function candidateTable(list: CandidateList, unit: string): string {
+/** What a screened task's value is, in prose: "predicted band gap", "probability of metal" (a classifier head). */
+function predictedWhat(t: ReportTask): string {
+  if (t.kind !== 'classification') return `predicted ${taskName(t).toLowerCase()}`;
+  return isMetalClassifier(t.name, t.kind) ? 'probability of metal' : `probability of ${taskName(t).toLowerCase()}`;
+}
+
+function candidateTable(list: CandidateList, t: ReportTask): string {
+  // A classifier's value is a probability: printed bare (no unit), the ensemble spread likewise.
+  const unit = t.kind === 'classification' ? '' : t.unit;
   const hasStd = list.items.some((c) => typeof c.std === 'number');
   const rows = list.items
     .map(
@@ -932,7 +941,8 @@ function candidateTable(list: CandidateList, unit: string): string {
         )}<td>${c.ood ? '<span class="badge ood">out of domain</span>' : '<span class="badge ok">in domain</span>'}</td></tr>`,
     )
     .join('');
-  return `<table class="candidates"><thead><tr><th class="num">Rank</th><th>Structure ID</th><th>Formula</th><th class="num">Predicted${hasStd ? ' ± std' : ''}</th><th>Domain</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const head = t.kind === 'classification' ? capitalised(predictedWhat(t)) : 'Predicted';
+  return `<table class="candidates"><thead><tr><th class="num">Rank</th><th>Structure ID</th><th>Formula</th><th class="num">${esc(head)}${hasStd ? ' ± std' : ''}</th><th>Domain</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** "Top N candidates: lowest predicted ..." heading and the table of one candidate list. */
@@ -944,7 +954,7 @@ function candidateHeadingAndTable(list: CandidateList, t: ReportTask): string {
           .join(' and '),
       )} (dashed lines)`
     : '';
-  return `<h3>Top ${esc(formatInt(list.items.length))} candidates: ${list.rankBy === 'min' ? 'lowest' : 'highest'} predicted ${esc(taskName(t).toLowerCase())}${target}</h3>${candidateTable(list, t.unit)}`;
+  return `<h3>Top ${esc(formatInt(list.items.length))} candidates: ${list.rankBy === 'min' ? 'lowest' : 'highest'} ${esc(predictedWhat(t))}${target}</h3>${candidateTable(list, t)}`;
 }
 
 /** Renders a screening run (model card, counts, top candidates and distributions per property). */
@@ -987,13 +997,16 @@ ${kvTable(modelCardRows(r.model))}
     const hist = r.histograms[t.name];
     if (!list && !hist) continue;
     k++;
-    const unit = displayUnit(t.unit);
+    const classifier = t.kind === 'classification';
+    const unit = classifier ? '' : displayUnit(t.unit);
+    const cut = classifier ? (t.decisionThreshold ?? DEFAULT_PROBABILITY_THRESHOLD) : undefined;
+    const cutText = cut !== undefined ? `p > ${String(Number(cut.toPrecision(2)))}` : '';
     const histSvg = hist
       ? histogramSvg({
           id: `fig-screen-hist-${k}`,
-          title: `${taskName(t)}: predicted distribution`,
+          title: `${taskName(t)}: ${classifier ? 'predicted probability' : 'predicted distribution'}`,
           subtitle: `${formatInt(hist.counts.reduce((a, b) => a + b, 0))} structures`,
-          xName: `Predicted ${taskName(t).toLowerCase()}${unit ? ` (${unit})` : ''}`,
+          xName: `${capitalised(predictedWhat(t))}${unit ? ` (${unit})` : ''}`,
           bins: hist,
           color: PALETTE[(k - 1) % PALETTE.length],
           width: 680,
@@ -1003,15 +1016,20 @@ ${kvTable(modelCardRows(r.model))}
                 ...(list.target.min !== undefined ? [{ x: list.target.min, label: `${formatSig(list.target.min)}` }] : []),
                 ...(list.target.max !== undefined ? [{ x: list.target.max, label: `${formatSig(list.target.max)}` }] : []),
               ]
-            : undefined,
+            : cut !== undefined
+              ? [{ x: cut, label: cutText }]
+              : undefined,
         })
       : '';
+    const histCaption = classifier
+      ? `Distribution of the ${esc(predictedWhat(t))} over all predicted structures; the dashed line is the decision threshold ${esc(cutText)}${t.decisionThresholdChosenOn ? ` (chosen on the ${esc(t.decisionThresholdChosenOn)})` : ''}, above which the model calls a structure ${isMetalClassifier(t.name, t.kind) ? 'a metal' : 'class 1'}.`
+      : `Distribution of the predicted ${esc(taskName(t).toLowerCase())} over all predicted structures.`;
     // The second list (the other end of the ranking) follows the first one's caption, which covers both.
     const other = r.otherEnd?.[t.name];
     body.push(`<section class="major" id="property-${k}">
-<h2><span class="num">${k + 1}</span>${esc(taskName(t))} <span class="muted">(<code>${esc(t.name)}</code>)</span></h2>
-${histSvg ? `<figure>${histSvg}<figcaption>Distribution of the predicted ${esc(taskName(t).toLowerCase())} over all predicted structures.</figcaption></figure>` : ''}
-${list ? `${candidateHeadingAndTable(list, t)}<p class="caption">Ranked by the predicted value${r.model.ensembleSize > 1 ? '; ± is the spread (standard deviation) of the ensemble' : ''}. Treat out-of-domain candidates with extra caution.</p>` : ''}
+<h2><span class="num">${k + 1}</span>${esc(taskName(t))}${classifier ? ' (probability)' : ''} <span class="muted">(<code>${esc(t.name)}</code>)</span></h2>
+${histSvg ? `<figure>${histSvg}<figcaption>${histCaption}</figcaption></figure>` : ''}
+${list ? `${candidateHeadingAndTable(list, t)}<p class="caption">Ranked by the ${classifier ? esc(predictedWhat(t)) : 'predicted value'}${r.model.ensembleSize > 1 ? '; ± is the spread (standard deviation) of the ensemble' : ''}. Treat out-of-domain candidates with extra caution.</p>` : ''}
 ${other ? `<div class="keep">${candidateHeadingAndTable(other, t)}</div>\n` : ''}</section>`);
   }
 

@@ -27,6 +27,8 @@ export interface ReportTask {
   readonly derivedFrom?: { readonly column: string; readonly below: number };
   /** Where the task's decision threshold was chosen ("validation split"); absent when none was chosen. */
   readonly decisionThresholdChosenOn?: string;
+  /** The model's decision threshold (a classifier's probability; a band gap's cut in eV), when it stores one. */
+  readonly decisionThreshold?: number;
 }
 
 export interface DatasetCard {
