@@ -88,13 +88,16 @@ export function inferUnit(columnName: string): string {
 /** What a task predicts: a value in its unit, or the probability of the positive class of a 0/1 label. */
 export type TaskKind = 'regression' | 'classification';
 
+/** The display name of the metal / non-metal classifier (label 1 = metal), the known `is_metal` column. */
+export const METAL_CLASSIFIER_NAME = 'Metal / non-metal';
+
 /**
  * The properties whose column names the app recognises (Materials Project names and common variants): display
  * name, kind, and whether the property cannot be negative (predictions are then clamped at 0). First match wins.
  */
 const KNOWN_PROPERTIES: readonly { re: RegExp; displayName: string; kind: TaskKind; nonNegative: boolean }[] = [
   { re: /^(e_?)?formation[\s_.-]*energy|^e_?form|^delta[\s_.-]*h/i, displayName: 'Formation energy', kind: 'regression', nonNegative: false },
-  { re: /^is[\s_.-]*metal$|^metal$/i, displayName: 'Metal / non-metal', kind: 'classification', nonNegative: false },
+  { re: /^is[\s_.-]*metal$|^metal$/i, displayName: METAL_CLASSIFIER_NAME, kind: 'classification', nonNegative: false },
   { re: /band[\s_.-]*gap|^gap\b|^e_?g(\b|_)/i, displayName: 'Band gap', kind: 'regression', nonNegative: true },
   { re: /^e(nergy)?[\s_.-]*above[\s_.-]*hull|^e_?hull/i, displayName: 'Energy above hull', kind: 'regression', nonNegative: true },
   { re: /^e_?fermi|fermi[\s_.-]*energy/i, displayName: 'Fermi energy', kind: 'regression', nonNegative: false },
@@ -143,4 +146,9 @@ export function taskDefaults(name: string, unit?: string): TaskDefaults {
   }
   void unit;
   return { displayName: readableColumnName(name), kind: 'regression', nonNegative: false };
+}
+
+/** True when a classification task is the metal / non-metal classifier (its label 1 is "metal"), by its column name. */
+export function isMetalClassifier(name: string, kind: TaskKind | undefined): boolean {
+  return kind === 'classification' && taskDefaults(name).displayName === METAL_CLASSIFIER_NAME;
 }

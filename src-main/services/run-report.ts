@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadBundle, type LoadedBundle } from '../core/model/bundle';
 import { isBandGapTask } from '../../src-shared/task-kind';
 import { metalNonMetalMetrics } from '../core/metrics/classification';
-import type { HistoryEntry, ModelCard, RunReport } from '../core/report';
+import type { HistoryEntry, ModelCard, ReportTask, RunReport } from '../core/report';
 import { readTrainingRun } from './training-run';
 import { APP_VERSION } from './version';
 
@@ -14,12 +14,13 @@ export function buildRunReport(modelDir: string, options: { title?: string; note
   if (!run || !card || !card.testMetrics) {
     throw new Error(`${modelDir} has no training run record (training-run.json): reports are made from models trained by this app`);
   }
-  const tasks = run.tasks;
+  const tasks = reportTasksOf(bundle.json.tasks, run.tasks);
   const cfg = bundle.config;
   const perTask = Object.fromEntries(tasks.map((t, k) => [t.name, { true: run.test.true[k], pred: run.test.pred[k] }]));
   const roc: Record<string, { fpr: number[]; tpr: number[] }> = {};
   tasks.forEach((t, k) => {
-    if (!isBandGapTask(t.name, t.unit)) return;
+    // A classifier head's curve is drawn from its probabilities by the renderer; here the band gaps read as classifiers.
+    if (t.kind === 'classification' || !isBandGapTask(t.name, t.unit)) return;
     const labelled = run.test.true[k].map((v, i) => [v, run.test.pred[k][i]] as const).filter(([v]) => v !== null) as [number, number][];
     const m = metalNonMetalMetrics(labelled.map(([v]) => v), labelled.map(([, p]) => p));
     roc[t.name] = { fpr: m.roc.fpr, tpr: m.roc.tpr };
@@ -68,6 +69,28 @@ export function buildRunReport(modelDir: string, options: { title?: string; note
   };
 }
 
+/** What model.json says about a task, as far as the reports use it. */
+type BundleTaskInfo = Pick<LoadedBundle['json']['tasks'][number], 'name' | 'unit' | 'kind' | 'displayName' | 'derivedFrom' | 'decisionThreshold' | 'decisionThresholdChosenOn'>;
+
+/**
+ * The report's tasks: the run record's names and units with what the bundle says about each (kind, display name, the
+ * derived 0/1 label of a classifier, where its decision threshold was chosen). Older bundles have none of it.
+ */
+export function reportTasksOf(bundleTasks: readonly BundleTaskInfo[], tasks: readonly { name: string; unit: string }[]): ReportTask[] {
+  return tasks.map((t) => {
+    const b = bundleTasks.find((x) => x.name === t.name);
+    return {
+      name: t.name,
+      unit: t.unit,
+      ...(b?.displayName ? { label: b.displayName } : {}),
+      ...(b?.kind === 'classification' ? { kind: b.kind } : {}),
+      ...(b?.derivedFrom ? { derivedFrom: { column: b.derivedFrom.column, below: b.derivedFrom.below } } : {}),
+      ...(b?.decisionThreshold !== undefined ? { decisionThreshold: b.decisionThreshold } : {}),
+      ...(b?.decisionThreshold !== undefined && b.decisionThresholdChosenOn ? { decisionThresholdChosenOn: b.decisionThresholdChosenOn } : {}),
+    };
+  });
+}
+
 /** The training threads a card's recipe records (models trained before `--workers` existed record none). */
 function trainingThreads(options: Record<string, unknown> | undefined): { trainingThreads?: number } {
   const k = options?.workers;
@@ -79,7 +102,7 @@ function trainingThreads(options: Record<string, unknown> | undefined): { traini
  * Bundles without a training card (not trained by this app) get 'unknown' backend and zero training time.
  */
 export function modelCardOfBundle(bundle: LoadedBundle): ModelCard {
-  const tasks = bundle.json.tasks.map((t) => ({ name: t.name, unit: t.unit }));
+  const tasks = reportTasksOf(bundle.json.tasks, bundle.json.tasks);
   const cfg = bundle.config;
   const card = bundle.json.trainingCard;
   const weighting = bundle.json.lossWeighting ?? { kind: 'fixed' as const };

@@ -1,5 +1,6 @@
 /** Training runs: settings (with their limits and the paper's defaults), live progress, results. */
 import type { EpochRecord } from '../epoch-record';
+import type { TaskKind } from '../task-kind';
 import { call, displayName, folderName, IpcArgumentError, idString, list, num, oneOf, onlyKeys, record, singleKey, str, type Guard } from './guards';
 import type { ProjectRun } from './projects';
 
@@ -67,9 +68,18 @@ export interface TaskMetrics {
   rmse: number | null;
   r2: number | null;
   spearman: number | null;
-  /** Band-gap tasks: metal / non-metal classification from the predicted gap. */
+  /** 'classification' for a classifier head (a probability: mae, rmse, r2, spearman null); absent for regression. */
+  kind?: TaskKind;
+  /**
+   * Band-gap tasks: metal / non-metal classification from the predicted gap (positive = non-metal, DFT class at
+   * thresholdEv). Classifier heads: ROC AUC of the probability (positive = label 1).
+   */
   rocAuc?: number | null;
   thresholdEv?: number;
+  /** The cut the confusion counts are at: eV on the predicted gap, or a probability (predicted 1 above it). */
+  decisionThreshold?: number;
+  accuracy?: number | null;
+  f1?: number | null;
   confusion?: { tp: number; fp: number; tn: number; fn: number };
 }
 
@@ -96,14 +106,18 @@ export interface RunResults {
   runId: string;
   name: string;
   dataset: string;
-  tasks: { name: string; unit: string }[];
+  /** kind and displayName from the model bundle (absent for bundles written before task metadata). */
+  tasks: { name: string; unit: string; kind?: TaskKind; displayName?: string }[];
   metrics: Record<string, TaskMetrics>;
   averageMae: number | null;
   split: { seed: number | null; train: number; val: number; test: number };
   /** Test split: crystal ids, true labels (null = missing) and predictions per task. */
   test: { ids: string[]; true: (number | null)[][]; pred: number[][] };
-  /** ROC curve of each band-gap task (non-metal = positive class), by task name. */
-  roc: Record<string, { fpr: number[]; tpr: number[]; auc: number | null; thresholdEv: number }>;
+  /**
+   * ROC curve by task name: of each band-gap task (non-metal = positive class) and of each classifier head (label 1 =
+   * positive). thresholdEv: the DFT metal threshold; decisionThreshold: the cut the confusion counts are at.
+   */
+  roc: Record<string, { fpr: number[]; tpr: number[]; auc: number | null; thresholdEv: number; decisionThreshold?: number }>;
   backend: string;
   durationSeconds: number;
   epochsRun: number;

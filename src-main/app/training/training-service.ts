@@ -11,12 +11,12 @@ import { featurizeDataset } from '../../core/featurize/featurize-dataset';
 import { DEFAULT_GRAPH_SETTINGS, type CrystalGraph } from '../../core/graph';
 import { isBandGapTask } from '../../../src-shared/task-kind';
 import { evaluatePredictions, type MetricsJson } from '../../core/metrics/summary';
-import { metalNonMetalMetrics, METAL_THRESHOLD_EV } from '../../core/metrics/classification';
+import { metalNonMetalMetrics, METAL_THRESHOLD_EV, rocCurve } from '../../core/metrics/classification';
 import { workerScriptPath } from '../../core/parallel/worker-pool';
 import { trainModel, type EpochRecord, type TrainOptions, type TrainProgress, type TrainResult, type TrainingData } from '../../core/train';
 import { TRAIN_WORKER_NAME, runTrainingInWorker } from '../../core/train/worker-client';
 import { checkpointFiles } from '../../core/train/checkpoint';
-import { loadBundle } from '../../core/model/bundle';
+import { bundleDecisionThresholds, loadBundle } from '../../core/model/bundle';
 import { resolveModel } from '../../core/catalogue';
 import { transferSourceFromBundle, transferredArchitecture, type TransferOptions } from '../../core/train/transfer';
 import type { EpochPoint, RunDetail, RunResults, TaskMetrics, TrainSettings } from '../../../src-shared/contract';
@@ -65,8 +65,12 @@ export function toTaskMetrics(m: MetricsJson['tasks'][string]): TaskMetrics {
     rmse: m.rmse,
     r2: m.r2,
     spearman: m.spearman,
+    ...(m.kind === 'classification' ? { kind: m.kind } : {}),
     ...(m.roc_auc !== undefined ? { rocAuc: m.roc_auc } : {}),
     ...(m.threshold !== undefined ? { thresholdEv: m.threshold } : {}),
+    ...(m.decision_threshold !== undefined ? { decisionThreshold: m.decision_threshold } : {}),
+    ...(m.accuracy !== undefined ? { accuracy: m.accuracy } : {}),
+    ...(m.f1 !== undefined ? { f1: m.f1 } : {}),
     ...(m.confusion ? { confusion: { ...m.confusion } } : {}),
   };
 }
@@ -406,15 +410,35 @@ export class TrainingService {
       throw new UserFacingError(`${message(err)}. The model folder is damaged; train the run again.`, 'failed');
     }
     if (!record) throw new UserFacingError(`The model folder ${dir} has no training record; train the run again.`, 'not-found');
-    const tasks = record.tasks;
+    // The bundle says what each task is (a classifier head, its display name) and where its decision cut is.
+    let bundleJson: ReturnType<typeof loadBundle>['json'] | undefined;
+    try {
+      bundleJson = loadBundle(dir).json;
+    } catch (err) {
+      throw new UserFacingError(`${message(err)}. The model folder is damaged; train the run again.`, 'failed');
+    }
+    const tasks: RunResults['tasks'] = record.tasks.map((t) => {
+      const b = bundleJson!.tasks.find((x) => x.name === t.name);
+      return { ...t, ...(b?.kind === 'classification' ? { kind: b.kind } : {}), ...(b?.displayName ? { displayName: b.displayName } : {}) };
+    });
+    const decisionThresholds = bundleDecisionThresholds(bundleJson);
     const yTrue = record.test.true.map((col) => Float64Array.from(col, (v) => (v === null ? NaN : v)));
     const yPred = record.test.pred.map((col) => Float64Array.from(col));
-    const metrics = evaluatePredictions(tasks, yTrue, yPred);
+    const metrics = evaluatePredictions(tasks, yTrue, yPred, { decisionThresholds });
     const roc: RunResults['roc'] = {};
     tasks.forEach((t, k) => {
+      const finite = (x: number) => (Number.isFinite(x) ? x : null);
+      if (t.kind === 'classification') {
+        const b = bundleJson!.tasks.find((x) => x.name === t.name);
+        const m = metrics.tasks[t.name]!;
+        const labelled = Array.from(yTrue[k]!).map((v, i) => [v, yPred[k]![i]!] as const).filter(([v]) => !Number.isNaN(v));
+        const curve = rocCurve(labelled.map(([v]) => v > 0.5), labelled.map(([, p]) => p));
+        roc[t.name] = { fpr: curve.fpr, tpr: curve.tpr, auc: m.roc_auc ?? null, thresholdEv: b?.derivedFrom?.below ?? METAL_THRESHOLD_EV, decisionThreshold: m.decision_threshold };
+        return;
+      }
       if (!isBandGapTask(t.name, t.unit)) return;
-      const c = metalNonMetalMetrics(yTrue[k]!, yPred[k]!, METAL_THRESHOLD_EV);
-      roc[t.name] = { fpr: [...c.roc.fpr], tpr: [...c.roc.tpr], auc: Number.isFinite(c.rocAuc) ? c.rocAuc : null, thresholdEv: c.thresholdEv };
+      const c = metalNonMetalMetrics(yTrue[k]!, yPred[k]!, METAL_THRESHOLD_EV, decisionThresholds[t.name] ?? METAL_THRESHOLD_EV);
+      roc[t.name] = { fpr: [...c.roc.fpr], tpr: [...c.roc.tpr], auc: finite(c.rocAuc), thresholdEv: c.thresholdEv, decisionThreshold: c.decisionThresholdEv };
     });
     const history = record.history[0] ?? [];
     return {

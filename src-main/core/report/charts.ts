@@ -551,20 +551,41 @@ export function taskWeightsSvg(o: TrainingCurvesInput): string {
 // Metal / non-metal classification
 // ---------------------------------------------------------------------------------------------
 
+/** Names of the two classes of a binary decision, lower case as in prose ("non-metal", "metal"). */
+export interface BinaryClasses {
+  readonly positive: string;
+  readonly negative: string;
+}
+
+/** A band gap read as a classifier: a gap above the cut is a non-metal, the positive class. */
+export const BAND_GAP_CLASSES: BinaryClasses = { positive: 'non-metal', negative: 'metal' };
+
+/** The text with its first letter upper case ("metal" -> "Metal"). */
+export function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 export interface RocInput {
   readonly id: string;
   readonly task: ReportTask;
   readonly fpr: readonly number[];
   readonly tpr: readonly number[];
   readonly auc: number | null;
+  /** Band-gap score: the cut on the predicted gap (eV) the operating point is at. */
   readonly thresholdEv?: number;
+  /** The operating point's label instead of the eV cut (a classifier's "p > 0.38"). */
+  readonly cutText?: string;
+  /** The classes, default the band-gap reading (positive: non-metal, negative: metal). */
+  readonly classes?: BinaryClasses;
+  /** What the score is, for the subtitle (default: "predicted <task label>"). */
+  readonly scoreName?: string;
   /** The operating point at the threshold (from the confusion counts), marked on the curve. */
   readonly confusion?: ConfusionCounts;
   readonly maxPoints?: number;
   readonly width?: number;
 }
 
-/** ROC curve (positive = non-metal) with the AUC in the legend and the chance diagonal. */
+/** ROC curve (positive = non-metal unless `classes` says otherwise) with the AUC in the legend and the chance diagonal. */
 export function rocCurveSvg(o: RocInput): string {
   const n = Math.min(o.fpr.length, o.tpr.length);
   const keep = downsampleIndices(n, o.maxPoints ?? 1000);
@@ -599,8 +620,9 @@ export function rocCurveSvg(o: RocInput): string {
     },
   ];
   const c = o.confusion;
+  const cls = o.classes ?? BAND_GAP_CLASSES;
   if (c && c.tp + c.fn > 0 && c.fp + c.tn > 0) {
-    const thr = o.thresholdEv !== undefined ? `${formatSig(o.thresholdEv, 2)} eV` : 'threshold';
+    const thr = o.cutText ?? (o.thresholdEv !== undefined ? `${formatSig(o.thresholdEv, 2)} eV` : 'threshold');
     series.push({
       type: 'scatter',
       name: `Cut at ${thr}`,
@@ -611,10 +633,12 @@ export function rocCurveSvg(o: RocInput): string {
       itemStyle: { color: '#ffffff', borderColor: INK, borderWidth: 1.5 },
     });
   }
-  return renderSvg(o.id, `ROC curve, metal / non-metal from ${label}: ${modelName}`, width, height, {
+  // A band gap read as a classifier is titled by what it classifies; a classifier (own classes) by its name.
+  const what = o.classes ? label : `metal / non-metal from ${label}`;
+  return renderSvg(o.id, `ROC curve, ${what}: ${modelName}`, width, height, {
     title: titleOption(
-      'ROC curve: metal / non-metal',
-      `score: predicted ${label.toLowerCase()} · positive: non-metal`,
+      o.classes ? `ROC curve: ${label}` : 'ROC curve: metal / non-metal',
+      `score: ${o.scoreName ?? `predicted ${label.toLowerCase()}`} · positive: ${cls.positive}`,
     ),
     legend: legendOption({
       data: [series[1], ...series.slice(2), series[0]].map((x) => String(x.name)),
@@ -630,8 +654,8 @@ export function rocCurveSvg(o: RocInput): string {
       itemGap: 4,
     }),
     grid: { ...grid, outerBoundsMode: 'none' },
-    xAxis: valueAxis({ name: 'False-positive rate (metals called non-metal)', min: 0, max: 1, interval: 0.2, nameGap: 26 }),
-    yAxis: valueAxis({ name: 'True-positive rate (non-metals found)', min: 0, max: 1, interval: 0.2, nameGap: 40 }),
+    xAxis: valueAxis({ name: `False-positive rate (${cls.negative}s called ${cls.positive})`, min: 0, max: 1, interval: 0.2, nameGap: 26 }),
+    yAxis: valueAxis({ name: `True-positive rate (${cls.positive}s found)`, min: 0, max: 1, interval: 0.2, nameGap: 40 }),
     series,
   });
 }
@@ -640,7 +664,12 @@ export interface ConfusionInput {
   readonly id: string;
   readonly task: ReportTask;
   readonly confusion: ConfusionCounts;
-  readonly thresholdEv: number;
+  /** Band-gap reading: the cut on the predicted gap (eV) the counts are at. */
+  readonly thresholdEv?: number;
+  /** The cut as text instead of the eV value (a classifier's "p > 0.38"). */
+  readonly cutText?: string;
+  /** The classes, default the band-gap reading (positive: non-metal, negative: metal). */
+  readonly classes?: BinaryClasses;
   readonly width?: number;
 }
 
@@ -652,25 +681,27 @@ function mix(hex: string, t: number): string {
 }
 
 /**
- * 2 × 2 confusion matrix (rows: DFT class, columns: predicted class) drawn as shaded cells with
- * counts and row percentages. Correct cells are blue, errors orange; shade grows with the share.
+ * 2 × 2 confusion matrix (rows: DFT class, columns: predicted class; the negative class first) drawn as shaded
+ * cells with counts and row percentages. Correct cells are blue, errors orange; shade grows with the share.
  */
 export function confusionMatrixSvg(o: ConfusionInput): string {
   const { tp, fp, tn, fn } = o.confusion;
-  const thr = `${formatSig(o.thresholdEv, 2)} eV`;
+  const thr = o.cutText ?? (o.thresholdEv !== undefined ? `${formatSig(o.thresholdEv, 2)} eV` : 'threshold');
+  const cls = o.classes ?? BAND_GAP_CLASSES;
+  const axisClasses = [capitalised(cls.negative), capitalised(cls.positive)];
   const width = o.width ?? SIZES.half.width;
   const grid = { left: 58, right: 16, top: 54, bottom: 44 };
   const side = width - grid.left - grid.right;
   const height = squareHeight(width, grid);
   const total = tp + fp + tn + fn;
-  const rowMetal = tn + fp;
-  const rowNon = fn + tp;
-  // [x = predicted index, y = actual index]; x: Metal, Non-metal; y (bottom to top): Metal, Non-metal.
+  const rowNegative = tn + fp;
+  const rowPositive = fn + tp;
+  // [x = predicted index, y = actual index]; x: negative, positive; y (bottom to top): negative, positive.
   const cells = [
-    { x: 0, y: 0, v: tn, row: rowMetal, ok: true, tag: 'TN' },
-    { x: 1, y: 0, v: fp, row: rowMetal, ok: false, tag: 'FP' },
-    { x: 0, y: 1, v: fn, row: rowNon, ok: false, tag: 'FN' },
-    { x: 1, y: 1, v: tp, row: rowNon, ok: true, tag: 'TP' },
+    { x: 0, y: 0, v: tn, row: rowNegative, ok: true, tag: 'TN' },
+    { x: 1, y: 0, v: fp, row: rowNegative, ok: false, tag: 'FP' },
+    { x: 0, y: 1, v: fn, row: rowPositive, ok: false, tag: 'FN' },
+    { x: 1, y: 1, v: tp, row: rowPositive, ok: true, tag: 'TP' },
   ];
   const cellPx = side / 2;
   const accuracy = total > 0 ? (tp + tn) / total : NaN;
@@ -678,9 +709,9 @@ export function confusionMatrixSvg(o: ConfusionInput): string {
   return renderSvg(o.id, `Confusion matrix at ${thr}: TP ${tp}, FP ${fp}, TN ${tn}, FN ${fn}`, width, height, {
     title: titleOption(`Confusion matrix at ${thr}`, sub),
     grid: { ...grid, outerBoundsMode: 'none' },
-    xAxis: categoryAxis('Predicted class', ['Metal', 'Non-metal'], 26),
+    xAxis: categoryAxis('Predicted class', axisClasses, 26),
     yAxis: (() => {
-      const y = categoryAxis('DFT class', ['Metal', 'Non-metal'], 26);
+      const y = categoryAxis('DFT class', axisClasses, 26);
       return { ...y, axisLabel: { ...y.axisLabel, rotate: 90 } };
     })(),
     series: [

@@ -8,6 +8,8 @@
  * a second line of defence.
  */
 import {
+  BAND_GAP_CLASSES,
+  capitalised,
   confusionMatrixSvg,
   MAX_SCATTER_POINTS,
   metricVsFractionSvg,
@@ -19,8 +21,12 @@ import {
   validationMaeSvg,
   histogramSvg,
   PALETTE,
+  type BinaryClasses,
   type FractionChartSeries,
 } from './charts';
+import { rocCurve } from '../metrics/classification';
+import { DEFAULT_PROBABILITY_THRESHOLD } from '../metrics/summary';
+import { isMetalClassifier } from '../../../src-shared/task-kind';
 import {
   displayUnit,
   escapeHtml as esc,
@@ -39,16 +45,19 @@ import {
 } from '../../../src-shared/text-format';
 import {
   hasClassification,
+  isClassifierTask,
   summarizeCombinations,
   summarizeFractions,
   validateRunReport,
   type BaselineRow,
   type CandidateList,
+  type ConfusionCounts,
   type DatasetCard,
   type ExperimentReport,
   type MeanStd,
   type ModelCard,
   type ReportTask,
+  type RocPoints,
   type RunReport,
   type ScreeningReport,
   type TaskMetrics,
@@ -255,6 +264,14 @@ function weightingText(m: ModelCard): string {
   return `${esc(base)}${list ? `; ${w.mode === 'fixed' ? 'weights' : 'final weights'}: ${list}` : ''}`;
 }
 
+/** After a classifier head in the model card's task list: what its label 1 is. */
+function classifierNote(t: ReportTask): string {
+  if (t.kind !== 'classification') return '';
+  const d = t.derivedFrom;
+  const label = d ? `, label 1 when <code>${esc(d.column)}</code> &lt; ${esc(formatPlain(d.below))}` : '';
+  return ` <span class="muted">· classifier head (logistic loss), predicts a probability${label}</span>`;
+}
+
 function modelCardRows(m: ModelCard): [string, string][] {
   const kindText = m.kind === 'MT-CGCNN' ? 'MT-CGCNN (multi-task crystal graph network)' : 'CGCNN (single-task crystal graph network)';
   const a = m.architecture;
@@ -262,7 +279,7 @@ function modelCardRows(m: ModelCard): [string, string][] {
     ['Model', esc(kindText)],
     [
       m.tasks.length === 1 ? 'Task' : 'Tasks',
-      m.tasks.map((t) => `${esc(taskName(t))} <code>${esc(t.name)}</code>${t.unit ? ` (${esc(displayUnit(t.unit))})` : ''}`).join('<br>'),
+      m.tasks.map((t) => `${esc(taskName(t))} <code>${esc(t.name)}</code>${t.unit ? ` (${esc(displayUnit(t.unit))})` : ''}${classifierNote(t)}`).join('<br>'),
     ],
     ...(m.tasks.length > 1 ? ([['Parameter sharing', esc(sharingText(m))]] as [string, string][]) : []),
     ['Loss weighting', weightingText(m)],
@@ -330,21 +347,152 @@ function metricsTable(tasks: readonly ReportTask[], metrics: Readonly<Record<str
   return `<table class="metrics"><thead><tr><th>Property</th><th class="num">Test crystals</th><th class="num">MAE</th><th class="num">RMSE</th><th class="num">R²</th><th class="num">Spearman ρ</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function classificationTable(tasks: readonly ReportTask[], metrics: Readonly<Record<string, TaskMetrics>>): string {
-  const rows = tasks
-    .filter((t) => hasClassification(metrics[t.name]))
-    .map((t) => {
-      const m = metrics[t.name];
-      const c = m.confusion!;
-      const n = c.tp + c.fp + c.tn + c.fn;
-      const acc = n > 0 ? (c.tp + c.tn) / n : NaN;
-      const precision = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : NaN;
-      const recall = c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : NaN;
-      return `<tr><th scope="row">${taskHeaderHtml(t)}</th>${numCell(withUnit(formatSig(m.threshold!, 2), 'eV'))}${numCell(formatFixed(m.roc_auc))}${numCell(formatFixed(acc))}${numCell(formatFixed(precision))}${numCell(formatFixed(recall))}${numCell(formatInt(c.tp))}${numCell(formatInt(c.fp))}${numCell(formatInt(c.tn))}${numCell(formatInt(c.fn))}</tr>`;
+/**
+ * A task read as a binary classifier: a band-gap regression cut on its predicted gap (positive = non-metal), or a
+ * classifier head's probability (positive = label 1, metal for the metal / non-metal classifier).
+ */
+interface BinaryReading {
+  readonly task: ReportTask;
+  readonly m: TaskMetrics;
+  readonly confusion: ConfusionCounts;
+  /** A classifier head rather than a band-gap regression. */
+  readonly classifier: boolean;
+  /** The classes are metal and non-metal (a band gap, or the metal / non-metal classifier). */
+  readonly metal: boolean;
+  readonly classes: BinaryClasses;
+  /** The DFT class threshold in eV (a band gap's `threshold`, the metal classifier's `derivedFrom.below`). */
+  readonly classThresholdEv?: number;
+  /** The decision threshold the counts are at: eV on the predicted gap, or a probability. */
+  readonly decision: number;
+  /** The cut as printed: "0.025 eV", "p > 0.38". */
+  readonly cutText: string;
+  /** "chosen on the validation split", or '' when the decision threshold is the default. */
+  readonly chosen: string;
+  /** A band gap cut at its DFT threshold (files from before decision thresholds): printed as it always was. */
+  readonly legacy: boolean;
+}
+
+function binaryReading(t: ReportTask, m: TaskMetrics | undefined): BinaryReading | undefined {
+  if (!m || !m.confusion) return undefined;
+  const chosenOn = t.decisionThresholdChosenOn ? `chosen on the ${t.decisionThresholdChosenOn}` : '';
+  if (isClassifierTask(t, m)) {
+    const metal = isMetalClassifier(t.name, 'classification');
+    const decision = m.decision_threshold ?? DEFAULT_PROBABILITY_THRESHOLD;
+    return {
+      task: t,
+      m,
+      confusion: m.confusion,
+      classifier: true,
+      metal,
+      classes: metal ? { positive: 'metal', negative: 'non-metal' } : { positive: 'label 1', negative: 'label 0' },
+      ...(metal && t.derivedFrom ? { classThresholdEv: t.derivedFrom.below } : {}),
+      decision,
+      cutText: `p > ${String(Number(decision.toPrecision(2)))}`,
+      chosen: chosenOn,
+      legacy: false,
+    };
+  }
+  if (!hasClassification(m)) return undefined;
+  const decision = m.decision_threshold ?? m.threshold!;
+  return {
+    task: t,
+    m,
+    confusion: m.confusion,
+    classifier: false,
+    metal: true,
+    classes: BAND_GAP_CLASSES,
+    classThresholdEv: m.threshold,
+    decision,
+    cutText: withUnit(formatSig(decision, 2), 'eV'),
+    chosen: decision === m.threshold ? '' : chosenOn,
+    legacy: decision === m.threshold,
+  };
+}
+
+function binaryReadings(tasks: readonly ReportTask[], metrics: Readonly<Record<string, TaskMetrics>>): BinaryReading[] {
+  return tasks.map((t) => binaryReading(t, metrics[t.name])).filter((b): b is BinaryReading => b !== undefined);
+}
+
+function confusionRates(c: ConfusionCounts): { n: number; accuracy: number; precision: number; recall: number; f1: number } {
+  const n = c.tp + c.fp + c.tn + c.fn;
+  const precision = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : NaN;
+  const recall = c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : NaN;
+  const f1 = 2 * c.tp + c.fp + c.fn > 0 ? (2 * c.tp) / (2 * c.tp + c.fp + c.fn) : NaN;
+  return { n, accuracy: n > 0 ? (c.tp + c.tn) / n : NaN, precision, recall, f1 };
+}
+
+/** Accuracy as stored with the metrics (newer files), else from the counts. */
+function readingAccuracy(b: BinaryReading): number {
+  return typeof b.m.accuracy === 'number' ? b.m.accuracy : confusionRates(b.confusion).accuracy;
+}
+
+/** What a reading's score is and which class is positive, for the first cell of its table row. */
+function readingWhat(b: BinaryReading): string {
+  const dft = b.classThresholdEv !== undefined ? formatSig(b.classThresholdEv, 2) : '';
+  if (!b.classifier) return `predicted gap; positive: non-metal (DFT gap above ${dft} eV)`;
+  if (!b.metal) return 'classifier head; positive: label 1';
+  return `classifier head; positive: metal${dft ? ` (DFT gap below ${dft} eV)` : ''}`;
+}
+
+function legacyClassificationTable(readings: readonly BinaryReading[]): string {
+  const rows = readings
+    .map(({ task: t, m, confusion: c }) => {
+      const r = confusionRates(c);
+      return `<tr><th scope="row">${taskHeaderHtml(t)}</th>${numCell(withUnit(formatSig(m.threshold!, 2), 'eV'))}${numCell(formatFixed(m.roc_auc))}${numCell(formatFixed(r.accuracy))}${numCell(formatFixed(r.precision))}${numCell(formatFixed(r.recall))}${numCell(formatInt(c.tp))}${numCell(formatInt(c.fp))}${numCell(formatInt(c.tn))}${numCell(formatInt(c.fn))}</tr>`;
     })
     .join('');
-  if (!rows) return '';
   return `<table class="classification"><thead><tr><th>Metal / non-metal from</th><th class="num">Threshold</th><th class="num">ROC AUC</th><th class="num">Accuracy</th><th class="num">Precision</th><th class="num">Recall</th><th class="num">TP</th><th class="num">FP</th><th class="num">TN</th><th class="num">FN</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function classificationTable(readings: readonly BinaryReading[]): string {
+  if (readings.length === 0) return '';
+  if (readings.every((b) => b.legacy)) return legacyClassificationTable(readings);
+  const rows = readings
+    .map((b) => {
+      const c = b.confusion;
+      const r = confusionRates(c);
+      const f1 = typeof b.m.f1 === 'number' ? b.m.f1 : r.f1;
+      const where = b.chosen || (b.classifier ? 'default threshold' : 'the DFT class threshold');
+      // The note under the cut wraps (number cells do not).
+      const cut = `<td class="num">${esc(b.cutText)}<span class="sub" style="white-space: normal">${esc(b.classifier ? where : `on the predicted gap, ${where}`)}</span></td>`;
+      return `<tr><th scope="row">${taskHeaderHtml(b.task)}<span class="sub">${esc(readingWhat(b))}</span></th>${cut}${numCell(formatFixed(b.m.roc_auc))}${numCell(formatFixed(readingAccuracy(b)))}${numCell(formatFixed(f1))}${numCell(formatInt(c.tp))}${numCell(formatInt(c.fp))}${numCell(formatInt(c.tn))}${numCell(formatInt(c.fn))}</tr>`;
+    })
+    .join('');
+  const head = readings.every((b) => b.metal) ? 'Metal / non-metal from' : 'Classified by';
+  return `<table class="classification"><thead><tr><th>${head}</th><th class="num">Decision threshold</th><th class="num">ROC AUC</th><th class="num">Accuracy</th><th class="num">F1</th><th class="num">TP</th><th class="num">FP</th><th class="num">TN</th><th class="num">FN</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** Heading and caption of the classification table. */
+function classificationSection(readings: readonly BinaryReading[]): string {
+  if (readings.length === 0) return '';
+  const metalOnly = readings.every((b) => b.metal);
+  const heading = `<h3>${metalOnly ? 'Metal / non-metal classification' : 'Classification'}</h3>`;
+  if (readings.every((b) => b.legacy)) {
+    return `${heading}${classificationTable(readings)}<p class="caption">${thresholdCaption(readings[0].m.threshold!)} Precision, recall and the counts TP / FP / TN / FN treat non-metal as the positive class.</p>`;
+  }
+  const parts: string[] = [];
+  const dft = readings.find((b) => b.classThresholdEv !== undefined)?.classThresholdEv;
+  if (dft !== undefined) {
+    parts.push(`A crystal counts as a <b>non-metal</b> when its DFT band gap exceeds <b>${esc(formatSig(dft, 2))} eV</b>, about the thermal energy kT at room temperature (300 K): across a smaller gap, electrons are thermally excited and the material conducts like a metal.`);
+  }
+  for (const b of readings) {
+    const name = esc(taskName(b.task));
+    if (b.classifier) {
+      parts.push(
+        `<b>${name}</b> is a classifier head trained with a logistic loss: it predicts the probability p that a crystal is ${b.metal ? 'a metal' : 'of class 1'} and calls it ${b.metal ? 'a metal' : 'class 1'} when p is above the decision threshold (${esc(b.cutText)}${b.chosen ? `, ${esc(b.chosen)}` : ''}).`,
+      );
+    } else if (b.legacy) {
+      parts.push(`The <b>${esc(taskName(b.task).toLowerCase())}</b> regression is read as a classifier by comparing its predicted gap with the same ${esc(b.cutText)}.`);
+    } else {
+      parts.push(
+        `The <b>${esc(taskName(b.task).toLowerCase())}</b> regression is read as a classifier by cutting its predicted gap at ${esc(b.cutText)}${b.chosen ? ` (${esc(b.chosen)})` : ''}: a regressed gap is biased upwards near zero, so the DFT threshold itself would call many metals non-metals.`,
+      );
+    }
+  }
+  parts.push(
+    `<b>ROC AUC</b>: probability that a random crystal of the positive class gets a higher score (predicted gap or probability) than a random one of the other class (1 = perfect, 0.5 = chance). Accuracy, F1 and the counts TP / FP / TN / FN are at the decision threshold and count each row's own positive class${metalOnly && readings.some((b) => b.classifier) && readings.some((b) => !b.classifier) ? ': non-metal for the band gap, metal for the classifier head' : ''}.`,
+  );
+  return `${heading}${classificationTable(readings)}<p class="caption">${parts.join(' ')}</p>`;
 }
 
 function baselineTable(tasks: readonly ReportTask[], metrics: Readonly<Record<string, TaskMetrics>>, rows: readonly BaselineRow[]): string {
@@ -370,22 +518,29 @@ function baselineTable(tasks: readonly ReportTask[], metrics: Readonly<Record<st
   return `<table class="baselines"><thead>${head}</thead><tbody>${self}${body}</tbody></table>`;
 }
 
-function runSummaryText(r: RunReport, tasks: readonly ReportTask[]): string {
+function runSummaryText(r: RunReport, tasks: readonly ReportTask[], readings: readonly BinaryReading[]): string {
   const parts: string[] = [];
   for (const t of tasks) {
     const m = r.metrics.tasks[t.name];
-    if (!m || m.mae === null) continue;
+    if (!m || m.mae === null || isClassifierTask(t, m)) continue;
     parts.push(`${esc(taskName(t).toLowerCase())} with a mean absolute error of <b>${esc(withUnit(formatSig(m.mae), m.unit || t.unit))}</b> (R² ${esc(formatFixed(m.r2))})`);
   }
   const nTest = r.dataset.split.test;
   let s = `On <b>${esc(formatInt(nTest))}</b> test crystals that were never used for training or model selection, the ${esc(r.model.kind)} model predicts `;
   s += parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}.` : `${parts[0] ?? 'no labelled property'}.`;
-  for (const t of tasks) {
-    const m = r.metrics.tasks[t.name];
-    if (!hasClassification(m)) continue;
-    const c = m.confusion!;
-    const n = c.tp + c.fp + c.tn + c.fn;
-    s += ` Read as a metal / non-metal classifier (gap above ${esc(formatSig(m.threshold!, 2))} eV = non-metal), the predicted ${esc(taskName(t).toLowerCase())} reaches ROC AUC <b>${esc(formatFixed(m.roc_auc))}</b> and labels ${esc(formatFixed(n > 0 ? (100 * (c.tp + c.tn)) / n : NaN, 1))} % of the test crystals correctly.`;
+  for (const b of readings) {
+    const correct = esc(formatFixed(100 * readingAccuracy(b), 1));
+    const auc = esc(formatFixed(b.m.roc_auc));
+    if (b.legacy) {
+      s += ` Read as a metal / non-metal classifier (gap above ${esc(formatSig(b.m.threshold!, 2))} eV = non-metal), the predicted ${esc(taskName(b.task).toLowerCase())} reaches ROC AUC <b>${auc}</b> and labels ${correct} % of the test crystals correctly.`;
+    } else if (!b.classifier) {
+      s += ` Read as a metal / non-metal classifier (DFT gap above ${esc(formatSig(b.classThresholdEv!, 2))} eV = non-metal; predicted non-metal when the predicted gap is above ${esc(b.cutText)}${b.chosen ? `, a cut ${esc(b.chosen)}` : ''}), the predicted ${esc(taskName(b.task).toLowerCase())} reaches ROC AUC <b>${auc}</b> and labels ${correct} % of the test crystals correctly.`;
+    } else {
+      const what = b.metal
+        ? `a metal / non-metal classifier head (<code>${esc(b.task.name)}</code>, trained with a logistic loss${b.classThresholdEv !== undefined ? `; metal = DFT band gap below ${esc(formatSig(b.classThresholdEv, 2))} eV` : ''}), which predicts the probability that a crystal is a metal`
+        : `a classifier head (<code>${esc(b.task.name)}</code>, ${esc(taskName(b.task).toLowerCase())}, trained with a logistic loss), which predicts the probability of class 1`;
+      s += ` The model also has ${what}: ROC AUC <b>${auc}</b>; at the threshold ${esc(b.cutText)}${b.chosen ? ` (${esc(b.chosen)})` : ''} it labels ${correct} % of the test crystals correctly.`;
+    }
   }
   return s;
 }
@@ -429,6 +584,28 @@ function largestErrorsTable(r: RunReport, t: ReportTask, unit: string): string {
   return `<table class="errors"><colgroup>${cols.map((w) => `<col style="width:${w}%">`).join('')}</colgroup><thead><tr><th class="num">#</th><th>Crystal ID</th><th>Formula</th><th class="num">DFT</th><th class="num">Predicted</th><th class="num">Error</th>${hasStd ? '<th class="num">Ensemble std</th>' : ''}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** ROC curve of a classifier's probabilities against its 0/1 labels (positive = label 1), from the test predictions. */
+function rocOfPredictions(p: { readonly true: readonly (number | null)[]; readonly pred: readonly number[] }): RocPoints {
+  const labels: boolean[] = [];
+  const scores: number[] = [];
+  p.true.forEach((v, i) => {
+    if (v === null || !Number.isFinite(v) || !Number.isFinite(p.pred[i])) return;
+    labels.push(v > 0.5);
+    scores.push(p.pred[i]);
+  });
+  const c = rocCurve(labels, scores);
+  return { fpr: c.fpr, tpr: c.tpr };
+}
+
+/** The per-task figures of a classifier head: its ROC curve and its confusion matrix at the decision threshold. */
+function classifierFigures(idBase: string, task: ReportTask, b: BinaryReading, roc: RocPoints): string {
+  const scoreName = `predicted probability of ${b.classes.positive}`;
+  const rocSvg = rocCurveSvg({ id: `${idBase}-roc`, task, fpr: roc.fpr, tpr: roc.tpr, auc: b.m.roc_auc ?? null, cutText: b.cutText, classes: b.classes, scoreName, confusion: b.confusion });
+  const conf = confusionMatrixSvg({ id: `${idBase}-confusion`, task, confusion: b.confusion, cutText: b.cutText, classes: b.classes });
+  return `<figure><div class="fig-row">${rocSvg}${conf}</div>
+<figcaption><b>Left:</b> ROC curve of the classifier head as the threshold on its predicted probability is swept (positive class: ${esc(b.classes.positive)}); the circle is the operating point at ${esc(b.cutText)}${b.chosen ? `, ${esc(b.chosen)}` : ''}, the dashed diagonal is random guessing. <b>Right:</b> counts at that threshold; rows are the DFT class, columns the predicted class; blue cells are correct, orange cells are errors, and the shade shows the share of the row. The head predicts a probability, so it has no parity plot or MAE.</figcaption></figure>`;
+}
+
 /** Renders a training run as one self-contained, printable HTML document. */
 export function renderRunReportHtml(r: RunReport): string {
   validateRunReport(r);
@@ -452,31 +629,40 @@ export function renderRunReportHtml(r: RunReport): string {
   );
 
   // --- 1. Results at a glance
+  // Classifier heads predict a probability: no MAE, no parity plot; they are read by their ROC AUC and accuracy.
+  const regression = tasks.filter((t) => !isClassifierTask(t, metrics[t.name]));
+  const readings = binaryReadings(tasks, metrics);
+  const hasHead = readings.some((b) => b.classifier);
   const cards: string[] = [];
-  for (const t of tasks) {
+  for (const t of regression) {
     const m = metrics[t.name];
     if (!m) continue;
     const unit = m.unit || t.unit;
     cards.push(card(taskName(t), formatSig(m.mae), unit, `MAE · R² ${esc(formatFixed(m.r2))} · n = ${esc(formatInt(m.n))}`));
   }
-  for (const t of tasks) {
-    const m = metrics[t.name];
-    if (!hasClassification(m)) continue;
-    cards.push(card('Metal / non-metal', formatFixed(m.roc_auc), '', `ROC AUC · ${esc(taskName(t).toLowerCase())} cut at ${esc(formatSig(m.threshold!, 2))} eV`, true));
+  for (const b of readings) {
+    const auc = formatFixed(b.m.roc_auc);
+    const name = taskName(b.task);
+    if (b.classifier) {
+      cards.push(card(name, auc, '', `ROC AUC · accuracy ${esc(formatFixed(readingAccuracy(b)))} at ${esc(b.cutText)}${b.chosen ? ` (${esc(b.chosen)})` : ''} · n = ${esc(formatInt(b.m.n))}`, true));
+    } else if (b.legacy && !hasHead) {
+      cards.push(card('Metal / non-metal', auc, '', `ROC AUC · ${esc(name.toLowerCase())} cut at ${esc(formatSig(b.m.threshold!, 2))} eV`, true));
+    } else {
+      cards.push(card(hasHead ? `Metal from ${name.toLowerCase()}` : 'Metal / non-metal', auc, '', `ROC AUC · accuracy ${esc(formatFixed(readingAccuracy(b)))} with the predicted ${esc(name.toLowerCase())} cut at ${esc(b.cutText)}`, true));
+    }
   }
-  if (tasks.length > 1) {
+  if (regression.length > 1) {
     cards.push(card('Average MAE', formatSig(r.metrics.average_mae), '', 'mean of the task MAEs (mixed units)', true));
   }
-  const hasCls = tasks.some((t) => hasClassification(metrics[t.name]));
   body.push(`<section class="major" id="results">
 <h2><span class="num">1</span>Results on the test set</h2>
 <div class="cards">${cards.join('')}</div>
-<p class="summary">${runSummaryText(r, tasks)}</p>
-<h3>Regression metrics</h3>
-${metricsTable(tasks, metrics)}
-<p class="caption"><b>MAE</b>: mean absolute error; <b>RMSE</b>: root-mean-square error, which weighs large errors more; both in the property's unit. <b>R²</b>: share of the variance of the DFT values the model explains (1 = perfect). <b>Spearman ρ</b>: rank correlation (1 = same order as DFT). R² and ρ have no unit.</p>
-${hasCls ? `<h3>Metal / non-metal classification</h3>${classificationTable(tasks, metrics)}<p class="caption">${thresholdCaption(tasks.map((t) => metrics[t.name]).find(hasClassification)!.threshold!)} Precision, recall and the counts TP / FP / TN / FN treat non-metal as the positive class.</p>` : ''}
-${r.baselines && r.baselines.length ? `<h3>Comparison</h3>${baselineTable(tasks, metrics, r.baselines)}<p class="caption">Test MAE of other models; below each value, this model's MAE relative to it (negative = this model is better). Results on other data or splits are only roughly comparable.</p>` : ''}
+<p class="summary">${runSummaryText(r, tasks, readings)}</p>
+${regression.length ? `<h3>Regression metrics</h3>
+${metricsTable(regression, metrics)}
+<p class="caption"><b>MAE</b>: mean absolute error; <b>RMSE</b>: root-mean-square error, which weighs large errors more; both in the property's unit. <b>R²</b>: share of the variance of the DFT values the model explains (1 = perfect). <b>Spearman ρ</b>: rank correlation (1 = same order as DFT). R² and ρ have no unit.</p>` : ''}
+${classificationSection(readings)}
+${r.baselines && r.baselines.length ? `<h3>Comparison</h3>${baselineTable(regression, metrics, r.baselines)}<p class="caption">Test MAE of other models; below each value, this model's MAE relative to it (negative = this model is better). Results on other data or splits are only roughly comparable.</p>` : ''}
 </section>`);
 
   // --- 2. Data and model
@@ -501,24 +687,33 @@ ${kvTable(modelCardRows(r.model))}
     const unit = m.unit || t.unit;
     const task = { ...t, unit };
     const idBase = `fig-${sectionNo}`;
+    const reading = readings.find((b) => b.task.name === t.name);
+    const heading = `<h3><span class="num">3.${sectionNo}</span>${esc(taskName(t))} <span class="muted">(<code>${esc(t.name)}</code>)</span></h3>`;
+    const open = `<div class="${sectionNo > 1 ? 'task-section' : ''}" id="task-${sectionNo}">\n${heading}`;
+    if (isClassifierTask(t, m)) {
+      predParts.push(`${open}\n${reading ? classifierFigures(idBase, task, reading, r.roc?.[t.name] ?? rocOfPredictions(p)) : ''}</div>`);
+      continue;
+    }
     const parity = parityPlotSvg({ id: `${idBase}-parity`, task, yTrue: p.true, yPred: p.pred, mae: m.mae, r2: m.r2 });
     const resid = residualHistogramSvg({ id: `${idBase}-residuals`, task, yTrue: p.true, yPred: p.pred });
     const sampled =
       parity.total !== undefined && parity.shown !== undefined && parity.shown < parity.total
         ? ` For legibility ${esc(formatInt(parity.shown))} of the ${esc(formatInt(parity.total))} points are drawn (an even subset plus the ${esc(formatInt(Math.floor(MAX_SCATTER_POINTS * 0.05)))} largest errors).`
         : '';
-    let part = `<div class="${sectionNo > 1 ? 'task-section' : ''}" id="task-${sectionNo}">
-<h3><span class="num">3.${sectionNo}</span>${esc(taskName(t))} <span class="muted">(<code>${esc(t.name)}</code>)</span></h3>
+    let part = `${open}
 <figure><div class="fig-row">${parity.svg}${resid}</div>
 <figcaption><b>Left:</b> predicted against DFT ${esc(taskName(t).toLowerCase())} for each test crystal; points on the dashed line y = x are exact. <b>Right:</b> distribution of the errors (predicted − DFT); a narrow peak centred on zero is good, a shifted peak is a systematic bias.${sampled}${uncertaintyNote(p, unit)}</figcaption></figure>`;
-    if (hasClassification(m)) {
+    if (reading) {
       const roc = r.roc?.[t.name];
       const rocSvg = roc
-        ? rocCurveSvg({ id: `${idBase}-roc`, task, fpr: roc.fpr, tpr: roc.tpr, auc: m.roc_auc ?? null, thresholdEv: m.threshold, confusion: m.confusion })
+        ? rocCurveSvg({ id: `${idBase}-roc`, task, fpr: roc.fpr, tpr: roc.tpr, auc: m.roc_auc ?? null, thresholdEv: reading.decision, confusion: m.confusion })
         : '';
-      const conf = confusionMatrixSvg({ id: `${idBase}-confusion`, task, confusion: m.confusion!, thresholdEv: m.threshold! });
+      const conf = confusionMatrixSvg({ id: `${idBase}-confusion`, task, confusion: m.confusion!, thresholdEv: reading.decision });
+      const point = reading.legacy
+        ? `at ${esc(formatSig(m.threshold!, 2))} eV (about kT at room temperature)`
+        : `at the cut of ${esc(reading.cutText)} on the predicted gap${reading.chosen ? `, ${esc(reading.chosen)}` : ''} (the DFT class is cut at ${esc(formatSig(m.threshold!, 2))} eV, about kT at room temperature)`;
       part += `<figure><div class="fig-row">${rocSvg}${conf}</div>
-<figcaption><b>Left:</b> ROC curve of the metal / non-metal decision as the cut on the predicted band gap is swept; the circle is the operating point at ${esc(formatSig(m.threshold!, 2))} eV (about kT at room temperature), the dashed diagonal is random guessing. <b>Right:</b> counts at that cut; rows are the DFT class, columns the predicted class; blue cells are correct, orange cells are errors, and the shade shows the share of the row.</figcaption></figure>`;
+<figcaption><b>Left:</b> ROC curve of the metal / non-metal decision as the cut on the predicted band gap is swept; the circle is the operating point ${point}, the dashed diagonal is random guessing. <b>Right:</b> counts at that cut; rows are the DFT class, columns the predicted class; blue cells are correct, orange cells are errors, and the shade shows the share of the row.</figcaption></figure>`;
     }
     const errors = largestErrorsTable(r, t, unit);
     if (errors) {
@@ -544,7 +739,7 @@ ${predParts.join('\n')}
     body.push(`<section class="major" id="training">
 <h2><span class="num">4</span>Training</h2>
 <figure>${loss}<figcaption>Training loss of each task per epoch, on standardised targets (each property rescaled to zero mean and unit variance on the training set) so that the tasks can share one axis. Log scale.</figcaption></figure>
-<figure>${rowsOfTwo.join('')}<figcaption>Validation MAE per epoch in each property's unit; the circle marks the lowest value. A validation curve that rises while the training loss keeps falling means over-fitting.</figcaption></figure>
+<figure>${rowsOfTwo.join('')}<figcaption>Validation MAE per epoch in each property's unit; the circle marks the lowest value. A validation curve that rises while the training loss keeps falling means over-fitting.${hasHead ? ' For a classifier head the MAE is the mean distance between the predicted probability and the 0/1 label.' : ''}</figcaption></figure>
 ${weights ? `<figure>${weights}<figcaption>Weight of each task in the total loss per epoch (${esc(r.model.weighting.mode === 'gradnorm' ? 'GradNorm' : 'learned uncertainty weighting')}): a task whose weight falls is treated as noisier or easier by the optimiser.</figcaption></figure>` : ''}
 </section>`);
   }
@@ -728,7 +923,15 @@ function meanStdFixed(ms: MeanStd): string {
 // Screening report
 // ---------------------------------------------------------------------------------------------
 
-function candidateTable(list: CandidateList, unit: string): string {
+/** What a screened task's value is, in prose: "predicted band gap", "probability of metal" (a classifier head). */
+function predictedWhat(t: ReportTask): string {
+  if (t.kind !== 'classification') return `predicted ${taskName(t).toLowerCase()}`;
+  return isMetalClassifier(t.name, t.kind) ? 'probability of metal' : `probability of ${taskName(t).toLowerCase()}`;
+}
+
+function candidateTable(list: CandidateList, t: ReportTask): string {
+  // A classifier's value is a probability: printed bare (no unit), the ensemble spread likewise.
+  const unit = t.kind === 'classification' ? '' : t.unit;
   const hasStd = list.items.some((c) => typeof c.std === 'number');
   const rows = list.items
     .map(
@@ -738,7 +941,8 @@ function candidateTable(list: CandidateList, unit: string): string {
         )}<td>${c.ood ? '<span class="badge ood">out of domain</span>' : '<span class="badge ok">in domain</span>'}</td></tr>`,
     )
     .join('');
-  return `<table class="candidates"><thead><tr><th class="num">Rank</th><th>Structure ID</th><th>Formula</th><th class="num">Predicted${hasStd ? ' ± std' : ''}</th><th>Domain</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const head = t.kind === 'classification' ? capitalised(predictedWhat(t)) : 'Predicted';
+  return `<table class="candidates"><thead><tr><th class="num">Rank</th><th>Structure ID</th><th>Formula</th><th class="num">${esc(head)}${hasStd ? ' ± std' : ''}</th><th>Domain</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** "Top N candidates: lowest predicted ..." heading and the table of one candidate list. */
@@ -750,7 +954,7 @@ function candidateHeadingAndTable(list: CandidateList, t: ReportTask): string {
           .join(' and '),
       )} (dashed lines)`
     : '';
-  return `<h3>Top ${esc(formatInt(list.items.length))} candidates: ${list.rankBy === 'min' ? 'lowest' : 'highest'} predicted ${esc(taskName(t).toLowerCase())}${target}</h3>${candidateTable(list, t.unit)}`;
+  return `<h3>Top ${esc(formatInt(list.items.length))} candidates: ${list.rankBy === 'min' ? 'lowest' : 'highest'} ${esc(predictedWhat(t))}${target}</h3>${candidateTable(list, t)}`;
 }
 
 /** Renders a screening run (model card, counts, top candidates and distributions per property). */
@@ -793,13 +997,16 @@ ${kvTable(modelCardRows(r.model))}
     const hist = r.histograms[t.name];
     if (!list && !hist) continue;
     k++;
-    const unit = displayUnit(t.unit);
+    const classifier = t.kind === 'classification';
+    const unit = classifier ? '' : displayUnit(t.unit);
+    const cut = classifier ? (t.decisionThreshold ?? DEFAULT_PROBABILITY_THRESHOLD) : undefined;
+    const cutText = cut !== undefined ? `p > ${String(Number(cut.toPrecision(2)))}` : '';
     const histSvg = hist
       ? histogramSvg({
           id: `fig-screen-hist-${k}`,
-          title: `${taskName(t)}: predicted distribution`,
+          title: `${taskName(t)}: ${classifier ? 'predicted probability' : 'predicted distribution'}`,
           subtitle: `${formatInt(hist.counts.reduce((a, b) => a + b, 0))} structures`,
-          xName: `Predicted ${taskName(t).toLowerCase()}${unit ? ` (${unit})` : ''}`,
+          xName: `${capitalised(predictedWhat(t))}${unit ? ` (${unit})` : ''}`,
           bins: hist,
           color: PALETTE[(k - 1) % PALETTE.length],
           width: 680,
@@ -809,15 +1016,20 @@ ${kvTable(modelCardRows(r.model))}
                 ...(list.target.min !== undefined ? [{ x: list.target.min, label: `${formatSig(list.target.min)}` }] : []),
                 ...(list.target.max !== undefined ? [{ x: list.target.max, label: `${formatSig(list.target.max)}` }] : []),
               ]
-            : undefined,
+            : cut !== undefined
+              ? [{ x: cut, label: cutText }]
+              : undefined,
         })
       : '';
+    const histCaption = classifier
+      ? `Distribution of the ${esc(predictedWhat(t))} over all predicted structures; the dashed line is the decision threshold ${esc(cutText)}${t.decisionThresholdChosenOn ? ` (chosen on the ${esc(t.decisionThresholdChosenOn)})` : ''}, above which the model calls a structure ${isMetalClassifier(t.name, t.kind) ? 'a metal' : 'class 1'}.`
+      : `Distribution of the predicted ${esc(taskName(t).toLowerCase())} over all predicted structures.`;
     // The second list (the other end of the ranking) follows the first one's caption, which covers both.
     const other = r.otherEnd?.[t.name];
     body.push(`<section class="major" id="property-${k}">
-<h2><span class="num">${k + 1}</span>${esc(taskName(t))} <span class="muted">(<code>${esc(t.name)}</code>)</span></h2>
-${histSvg ? `<figure>${histSvg}<figcaption>Distribution of the predicted ${esc(taskName(t).toLowerCase())} over all predicted structures.</figcaption></figure>` : ''}
-${list ? `${candidateHeadingAndTable(list, t)}<p class="caption">Ranked by the predicted value${r.model.ensembleSize > 1 ? '; ± is the spread (standard deviation) of the ensemble' : ''}. Treat out-of-domain candidates with extra caution.</p>` : ''}
+<h2><span class="num">${k + 1}</span>${esc(taskName(t))}${classifier ? ' (probability)' : ''} <span class="muted">(<code>${esc(t.name)}</code>)</span></h2>
+${histSvg ? `<figure>${histSvg}<figcaption>${histCaption}</figcaption></figure>` : ''}
+${list ? `${candidateHeadingAndTable(list, t)}<p class="caption">Ranked by the ${classifier ? esc(predictedWhat(t)) : 'predicted value'}${r.model.ensembleSize > 1 ? '; ± is the spread (standard deviation) of the ensemble' : ''}. Treat out-of-domain candidates with extra caution.</p>` : ''}
 ${other ? `<div class="keep">${candidateHeadingAndTable(other, t)}</div>\n` : ''}</section>`);
   }
 

@@ -5,6 +5,7 @@
  * Everything here is plain data: the training, evaluation and screening code fills these
  * objects; `html.ts` renders them. Units are the task's original (de-normalised) units.
  */
+import type { TaskKind } from '../../../src-shared/task-kind';
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -17,6 +18,17 @@ export interface ReportTask {
   readonly unit: string;
   /** Optional readable name ("Formation energy"); derived from the column name when absent. */
   readonly label?: string;
+  /**
+   * 'classification': the task predicts the probability of label 1 (a classifier head, e.g. is_metal); its
+   * metrics are ROC AUC, accuracy and F1 at a probability threshold. Absent = regression (older bundles).
+   */
+  readonly kind?: TaskKind;
+  /** A classification task whose 0/1 label comes from a regression column: label 1 when the column is below `below`. */
+  readonly derivedFrom?: { readonly column: string; readonly below: number };
+  /** Where the task's decision threshold was chosen ("validation split"); absent when none was chosen. */
+  readonly decisionThresholdChosenOn?: string;
+  /** The model's decision threshold (a classifier's probability; a band gap's cut in eV), when it stores one. */
+  readonly decisionThreshold?: number;
 }
 
 export interface DatasetCard {
@@ -85,17 +97,30 @@ export interface ConfusionCounts {
  * one class only).
  */
 export interface TaskMetrics {
+  /** 'classification' for a classifier head (mae, rmse, r2, spearman null); absent for regression. */
+  readonly kind?: TaskKind;
   readonly n: number;
   readonly mae: number | null;
   readonly rmse: number | null;
   readonly r2: number | null;
   readonly spearman: number | null;
   readonly unit: string;
-  /** Band-gap tasks: metal/non-metal ROC AUC, positive class = non-metal (gap > threshold). */
+  /**
+   * Band-gap tasks: metal/non-metal ROC AUC, positive class = non-metal (DFT gap > threshold). Classification
+   * tasks: ROC AUC of the probability, positive class = label 1.
+   */
   readonly roc_auc?: number | null;
-  /** Band-gap tasks: the metal threshold in eV (0.025 by default). */
+  /** Band-gap tasks: the DFT class threshold in eV (0.025 by default); absent for classification tasks. */
   readonly threshold?: number;
-  /** Band-gap tasks: positive = non-metal. */
+  /**
+   * The decision threshold the confusion counts are taken at: on the predicted gap in eV (band-gap tasks; absent in
+   * older files, where it is `threshold`), or on the probability (classification tasks; predicted 1 when above it).
+   */
+  readonly decision_threshold?: number;
+  /** Accuracy and F1 (of the positive class) at the decision threshold; absent in older files. */
+  readonly accuracy?: number | null;
+  readonly f1?: number | null;
+  /** At the decision threshold. Band-gap tasks: positive = non-metal; classification tasks: positive = label 1. */
   readonly confusion?: ConfusionCounts;
 }
 
@@ -155,7 +180,7 @@ export interface RunReport {
   readonly model: ModelCard;
   readonly metrics: ReportMetrics;
   readonly predictions: TestPredictions;
-  /** ROC curve per band-gap task column. */
+  /** ROC curve per band-gap or classification task column (the renderer computes a missing classifier's curve). */
   readonly roc?: Readonly<Record<string, RocPoints>>;
   readonly history: readonly HistoryEntry[];
   readonly baselines?: readonly BaselineRow[];
@@ -494,9 +519,17 @@ export function histogram(values: ArrayLike<number>, bins = 30, range?: readonly
   return { edges, counts };
 }
 
-/** True when the task column holds band gaps (eV), the tasks that get metal/non-metal metrics. */
+/**
+ * True when the metrics are those of a band-gap regression read as a metal / non-metal classifier (the DFT class
+ * `threshold` and the confusion counts present). A classifier head's metrics have no `threshold`: see isClassifierTask.
+ */
 export function hasClassification(m: TaskMetrics | undefined): boolean {
   return !!m && m.threshold !== undefined && m.confusion !== undefined;
+}
+
+/** True for a classifier head (kind 'classification' on the task or its metrics): a probability, no MAE. */
+export function isClassifierTask(t: ReportTask, m?: TaskMetrics): boolean {
+  return t.kind === 'classification' || m?.kind === 'classification';
 }
 
 /**
