@@ -1,6 +1,7 @@
 /** The first-run demo: textbook prototypes screened with the shipped default model, its report and PDF. */
 import { absPath, call, IpcArgumentError, noArgs, singleKey, type Guard } from './guards';
 import type { RunState } from './projects';
+import type { CatalogueModelTask } from './models';
 
 
 
@@ -27,16 +28,7 @@ export interface DemoStructure {
 }
 
 /** A property of the shipped model with its held-back test error (from the model card). */
-export interface DemoModelTask {
-  name: string;
-  /** Readable name, e.g. "Band gap". */
-  label: string;
-  unit: string;
-  /** Mean absolute error on the held-back test split, in `unit`; null when not recorded. */
-  testMae: number | null;
-  /** Test crystals behind testMae. */
-  testCount: number | null;
-}
+export type DemoModelTask = CatalogueModelTask;
 
 /** The shipped default model, as the demo describes it. */
 export interface DemoModel {
@@ -103,8 +95,13 @@ export interface DemoResultRow {
 export interface DemoResults {
   model: DemoModel;
   rows: DemoResultRow[];
-  /** Band gaps below this (in the band-gap task's unit) are called metals. */
+  /**
+   * The metal call's threshold (null: no band gap): with metalRule 'gap-below' a predicted band gap below it (in the
+   * band-gap task's unit) is a metal; with 'probability-above' (the model has a metal / non-metal classifier) a
+   * probability above it is.
+   */
   metalThreshold: number | null;
+  metalRule: 'gap-below' | 'probability-above' | null;
   screenedAtIso: string;
   elapsedSeconds: number | null;
   /** The results CSV under the studio home. */

@@ -15,6 +15,8 @@ export interface CatalogueModelTask {
   testMae: number | null;
   /** Test crystals behind testMae. */
   testCount: number | null;
+  /** A classification head (e.g. metal / non-metal): predicts a probability; scored by ROC AUC and accuracy, no MAE. */
+  classifier?: { testRocAuc: number | null; testAccuracy: number | null };
 }
 
 /** One installed model bundle and its card (read from model.json and card.json; the weights are never read). */

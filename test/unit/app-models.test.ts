@@ -76,8 +76,14 @@ describe('models:list', () => {
       ['formation_energy_per_atom_eV', 'Formation energy', 'eV/atom'],
       ['band_gap_eV', 'Band gap', 'eV'],
       ['efermi_eV', 'Fermi energy', 'eV'],
+      ['is_metal', 'Metal / non-metal', 'probability'],
     ]);
-    for (const t of def.tasks) {
+    // the metal / non-metal head is a classifier: ROC AUC and accuracy, no MAE
+    const head = def.tasks.find((t) => t.name === 'is_metal')!;
+    expect(head.testMae).toBeNull();
+    expect(head.classifier!.testRocAuc).toBeGreaterThan(0.9);
+    expect(head.classifier!.testAccuracy).toBeGreaterThan(0.85);
+    for (const t of def.tasks.filter((x) => !x.classifier)) {
       expect(t.testMae).toBeGreaterThan(0);
       expect(t.testCount).toBeGreaterThan(1000);
     }
@@ -194,7 +200,7 @@ describe('screen:start with a catalogue model (real handlers, shipped weights)',
       outOfDomain: boolean[];
       errors: string[];
     }>('screen:table', { screeningId });
-    expect(table.tasks.map((t) => t.unit)).toEqual(['eV/atom', 'eV', 'eV']);
+    expect(table.tasks.map((t) => t.unit)).toEqual(['eV/atom', 'eV', 'eV', 'probability']);
     expect(table.ids).toHaveLength(files.length + 2);
     expect(table.std).not.toBeNull();
     const broken = table.ids.indexOf('zz-broken');

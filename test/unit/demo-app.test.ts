@@ -85,7 +85,10 @@ describe('the shipped model as the demo describes it', () => {
     expect(model.ensembleSize).toBeGreaterThan(1);
     expect(model.tasks.map((t) => t.unit)).toEqual(card.tasks.map((t) => t.unit));
     expect(model.tasks.map((t) => t.testMae)).toEqual(card.tasks.map((t) => t.testMae));
-    for (const t of model.tasks) expect(t.testMae).toBeGreaterThan(0);
+    for (const t of model.tasks) {
+      if (t.classifier) expect(t.classifier.testRocAuc).toBeGreaterThan(0.5);
+      else expect(t.testMae).toBeGreaterThan(0);
+    }
     expect(model.tasks.find((t) => /band_gap/.test(t.name))!.label).toBe('Band gap');
   });
 
@@ -103,6 +106,15 @@ describe('the shipped model as the demo describes it', () => {
       "Every prediction carries the model's error. Mean absolute error on 5,142 held-back test crystals: Formation energy 0.123 eV/atom, Band gap 0.474 eV, Ratio not recorded. ± values are the standard deviation of the 3 ensemble members (their disagreement), which is not the full error.",
     );
     expect(modelErrorNote({ ...model, ensembleSize: 1 })).toMatch(/single network, so predictions carry no ± spread/);
+    const withHead = demoModelOf('m', {
+      ...readModelCard(resolveDefaultModel().dir),
+      ensembleSize: 3,
+      tasks: [
+        { name: 'band_gap_eV', unit: 'eV', testMae: 0.32419, testRmse: null, testR2: null, testCount: 5142 },
+        { name: 'is_metal', unit: 'probability', testMae: null, testRmse: null, testR2: null, testCount: 5142, classifier: { testRocAuc: 0.97085, testAccuracy: 0.91910 } },
+      ],
+    });
+    expect(modelErrorNote(withHead)).toContain('held-back test crystals: Band gap 0.324 eV. Metal / non-metal is a classifier giving a probability: ROC AUC 0.971, accuracy 91.9 % at the threshold chosen on the validation split.');
   });
 });
 
@@ -237,11 +249,15 @@ describe('demo service (shipped model, in-process featurization)', () => {
 
     const results = await demo.results();
     expect(results.rows.map((r) => r.id)).toEqual(info.structures.map((s) => s.id));
-    expect(results.model.tasks.map((t) => t.unit)).toEqual(['eV/atom', 'eV', 'eV']);
-    // the band-gap threshold the shipped bundle chose on its validation split (0.025 eV when it stores none)
+    expect(results.model.tasks.map((t) => t.unit)).toEqual(['eV/atom', 'eV', 'eV', 'probability']);
+    // the threshold the shipped bundle chose on its validation split: of its metal / non-metal classifier when it has
+    // one, else of the band gap (0.025 eV when it stores none)
     const stored = loadBundle(resolveDefaultModel().dir).decisionThresholds;
+    const head = results.model.tasks.findIndex((t) => t.classifier);
     const gapTask = results.model.tasks.find((t) => t.name.startsWith('band_gap'))!.name;
-    expect(results.metalThreshold).toBe(stored[gapTask] ?? 0.025);
+    const decidedBy = head >= 0 ? head : results.model.tasks.findIndex((t) => t.name === gapTask);
+    expect(results.metalRule).toBe(head >= 0 ? 'probability-above' : 'gap-below');
+    expect(results.metalThreshold).toBe(head >= 0 ? stored[results.model.tasks[head].name] : stored[gapTask] ?? 0.025);
     expect(results.staleNote).toBeUndefined();
     for (const r of results.rows) {
       expect(r.error).toBe('');
@@ -250,8 +266,10 @@ describe('demo service (shipped model, in-process featurization)', () => {
       expect(['metal', 'non-metal']).toContain(r.metal);
       expect(r.outOfDomain).toBe(false); // every demo element and size is inside the mp-cgcnn-25k domain
     }
-    const gap = results.model.tasks.findIndex((t) => t.name.startsWith('band_gap'));
-    for (const r of results.rows) expect(r.metal).toBe(r.values[gap]! < results.metalThreshold! ? 'metal' : 'non-metal');
+    for (const r of results.rows) {
+      const v = r.values[decidedBy]!;
+      expect(r.metal).toBe((head >= 0 ? v > results.metalThreshold! : v < results.metalThreshold!) ? 'metal' : 'non-metal');
+    }
     // the textbook metals are called metals
     expect(results.rows.filter((r) => r.metal === 'metal').map((r) => r.id)).toEqual(expect.arrayContaining(['Cu-fcc', 'Fe-bcc']));
   });

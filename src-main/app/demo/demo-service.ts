@@ -267,6 +267,7 @@ export class DemoService {
       model,
       rows: table,
       metalThreshold: layout.bandGapTask >= 0 ? layout.metalThreshold : null,
+      metalRule: layout.bandGapTask >= 0 ? layout.metalRule : null,
       screenedAtIso: m.updatedAt,
       elapsedSeconds: m.elapsedSeconds ?? null,
       csvFile: this.paths().csv,

@@ -5,12 +5,20 @@
  * messages that say what to do.
  */
 import { taskLabel } from '../../../src-shared/text-format';
-import { listModels, type Catalogue, type CatalogueEntry, type CatalogueOptions } from '../../core/catalogue';
-import type { CatalogueModel, CatalogueModelRef, ModelCatalogueInfo } from '../../../src-shared/contract';
+import { listModels, type Catalogue, type CatalogueEntry, type CatalogueOptions, type ModelCardTask } from '../../core/catalogue';
+import type { CatalogueModel, CatalogueModelRef, CatalogueModelTask, ModelCatalogueInfo } from '../../../src-shared/contract';
 import { UserFacingError } from '../../ipc/dispatcher';
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A task of a model card in the IPC shape (models:list, the demo): readable name, unit and held-back test figures. */
+export function catalogueTaskOf(t: ModelCardTask): CatalogueModelTask {
+  return {
+    name: t.name, label: taskLabel(t.name), unit: t.unit, testMae: t.testMae, testCount: t.testCount,
+    ...(t.classifier ? { classifier: { ...t.classifier } } : {}),
+  };
 }
 
 /** One catalogue entry in the IPC shape (an unreadable bundle keeps its name, folder and error). */
@@ -24,7 +32,7 @@ export function catalogueModelOf(e: CatalogueEntry): CatalogueModel {
     error: card ? null : (e.error ?? 'the model card cannot be read'),
     kind: card && card.tasks.length > 1 ? 'MT-CGCNN' : 'CGCNN',
     description: card?.description ?? null,
-    tasks: (card?.tasks ?? []).map((t) => ({ name: t.name, label: taskLabel(t.name), unit: t.unit, testMae: t.testMae, testCount: t.testCount })),
+    tasks: (card?.tasks ?? []).map(catalogueTaskOf),
     ensembleSize: card?.ensembleSize ?? 0,
     sizeBytes: card?.sizeBytes ?? 0,
     dataset: {

@@ -32,6 +32,8 @@ export interface ModelCardTask {
   testRmse: number | null;
   testR2: number | null;
   testCount: number | null;
+  /** A classification head (e.g. is_metal): a probability, scored by ROC AUC and accuracy instead of an MAE. */
+  classifier?: { testRocAuc: number | null; testAccuracy: number | null };
 }
 
 /** What a user needs to pick a model: its tasks and accuracy, data, size and provenance. */
@@ -240,6 +242,9 @@ export function readModelCard(dir: string): ModelCard {
       testRmse: num(m?.rmse),
       testR2: num(m?.r2),
       testCount: num(m?.n),
+      ...((t as { kind?: unknown }).kind === 'classification'
+        ? { classifier: { testRocAuc: num((m as { roc_auc?: unknown } | undefined)?.roc_auc), testAccuracy: num((m as { accuracy?: unknown } | undefined)?.accuracy) } }
+        : {}),
     };
   });
   const arch = json.architecture;
