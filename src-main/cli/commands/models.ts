@@ -1,7 +1,7 @@
 /** `mtcgcnn models [--json]`: the shipped and user models with their cards (tasks, test errors, size). */
 import type { Command, CommandIo } from '../command';
 import { booleanOption } from '../command';
-import { formatBytes, listModels, MODELS_PATH_ENV, type Catalogue, type CatalogueEntry } from '../../core/catalogue';
+import { formatBytes, listModels, MODELS_PATH_ENV, type Catalogue, type CatalogueEntry, type ModelCardTask } from '../../core/catalogue';
 
 function fmtMae(x: number | null): string {
   if (x === null) return '-';
@@ -31,10 +31,14 @@ function tableRows(models: CatalogueEntry[]): string[][] {
     }
     const c = m.card;
     const first = [m.name, where(m), String(c.ensembleSize), formatBytes(c.sizeBytes), c.date ? c.date.slice(0, 10) : '-', dataset(m), c.backend?.name ?? '-'];
-    const tasks = c.tasks.length > 0 ? c.tasks : [{ name: '-', unit: '', testMae: null }];
+    const tasks: Pick<ModelCardTask, 'name' | 'unit' | 'testMae' | 'classifier'>[] = c.tasks.length > 0 ? c.tasks : [{ name: '-', unit: '', testMae: null }];
     tasks.forEach((t, i) => {
       const cells = i === 0 ? first : first.map(() => '');
-      rows.push([...cells, t.name, t.testMae === null ? '-' : `${fmtMae(t.testMae)}${t.unit ? ' ' + t.unit : ''}`]);
+      // a classification head has no MAE: its ROC AUC and accuracy instead
+      const score = t.classifier
+        ? `ROC AUC ${t.classifier.testRocAuc === null ? '-' : t.classifier.testRocAuc.toFixed(3)}, accuracy ${t.classifier.testAccuracy === null ? '-' : t.classifier.testAccuracy.toFixed(3)}`
+        : t.testMae === null ? '-' : `${fmtMae(t.testMae)}${t.unit ? ' ' + t.unit : ''}`;
+      rows.push([...cells, t.name, score]);
     });
   }
   return rows;
