@@ -151,6 +151,30 @@ describe('compute backend', () => {
     for (let i = 0; i < w.length; i++) expect(maxAbsDiff(w[i], c[i])).toBeLessThan(i === 4 ? 1e-5 : 1e-7);
   });
 
+  it('matrix transpose and row sums / means on wasm equal wasm\'s own kernels bit for bit', () => {
+    // The overrides cover matrices; the same data as [R, C, 1] goes to wasm's original kernels.
+    for (const [R, C] of [[37, 70], [1500, 64], [1, 5], [64, 1]]) {
+      const xv = rand([R, C], R + C, 1e3).dataSync() as Float32Array;
+      xv[0] = 1e-38; // denormal range and mixed magnitudes
+      if (xv.length > 3) xv[3] = -2e7;
+      tf.tidy(() => {
+        const x2 = tf.tensor(xv, [R, C]);
+        const x3 = tf.tensor(xv, [R, C, 1]);
+        const same = (a: tf.Tensor, b: tf.Tensor): void => {
+          expect(a.shape).toEqual(b.shape);
+          expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+        };
+        same(tf.transpose(x2), tf.reshape(tf.transpose(x3, [1, 0, 2]), [C, R]));
+        same(tf.transpose(tf.cast(x2, 'int32')), tf.reshape(tf.transpose(tf.cast(x3, 'int32'), [1, 0, 2]), [C, R]));
+        same(tf.sum(x2, 0), tf.reshape(tf.sum(x3, 0), [C]));
+        same(tf.mean(x2, 0), tf.reshape(tf.mean(x3, 0), [C]));
+        same(tf.sum(x2, 0, true), tf.reshape(tf.sum(x3, 0), [1, C]));
+        same(tf.mean(x2, [0], true), tf.reshape(tf.mean(x3, 0), [1, C]));
+        same(tf.sum(x2, 1), tf.reshape(tf.sum(x3, 1), [R])); // not covered: wasm's kernel either way
+      });
+    }
+  });
+
   it('kernel-util: softplus without overflow, replaceKernel replaces a registered kernel', () => {
     for (const y of [-50, -3, -1e-3, 0, 1e-3, 2.5, 40]) expect(softplus(y)).toBeCloseTo(Math.log(1 + Math.exp(y)), 12);
     expect(softplus(1000)).toBe(1000);
