@@ -25,7 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelConfig, Tensor, Tensor1D, Tensor2D, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, Tensor, Tensor1D, TensorInfo } from '@tensorflow/tfjs-core';
 import { initBackend } from '../src-main/core/compute/backend';
 import { readStructureFileSync } from '../src-main/core/io';
 import { buildCrystalGraph } from '../src-main/core/graph/build-graph';

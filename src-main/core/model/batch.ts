@@ -90,7 +90,9 @@ export class BatchBuilder {
   private bond = new Float32Array(0);
   private bondIdx = new Int32Array(0);
   private dist = new Float32Array(0);
-  private readonly seen = new Map<number, number>();
+  /** Open-addressing table of the distances seen in this batch: float32 bits -> row (-1: empty slot). */
+  private seenBits = new Int32Array(0);
+  private seenRow = new Int32Array(0);
   private crystal = new Int32Array(0);
   private counts = new Int32Array(0);
 
@@ -114,8 +116,21 @@ export class BatchBuilder {
     this.nbr = grow(this.nbr, E, (n) => new Int32Array(n));
     this.bondIdx = grow(this.bondIdx, E, (n) => new Int32Array(n));
     this.dist = grow(this.dist, E, (n) => new Float32Array(n));
-    const seen = this.seen;
-    seen.clear();
+    // Table of at least 2E slots (a power of two), so probes stay short; rows are numbered in first-seen order.
+    let slots = 1024;
+    while (slots < 2 * E) slots *= 2;
+    if (this.seenRow.length < slots) {
+      this.seenBits = new Int32Array(slots);
+      this.seenRow = new Int32Array(slots);
+    }
+    slots = this.seenRow.length;
+    const mask = slots - 1;
+    const shift = 32 - Math.log2(slots);
+    const seenBits = this.seenBits;
+    const seenRow = this.seenRow;
+    seenRow.fill(-1);
+    const bits = new Int32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
     let U = 0;
     this.crystal = grow(this.crystal, N, (n) => new Int32Array(n));
     this.counts = grow(this.counts, B, (n) => new Int32Array(n));
@@ -137,11 +152,20 @@ export class BatchBuilder {
         this.nbr[e0 + k] = a0 + j;
       }
       for (let k = 0; k < n * M; k++) {
+        // Distinct by value, as a Map of the numbers would be: +0 and -0 are one distance, NaN is one.
         const d = g.neighborDistance[k];
-        let u = seen.get(d);
-        if (u === undefined) {
+        asFloat[0] = d === 0 ? 0 : d;
+        const key = d !== d ? 0x7fc00000 : bits[0];
+        let h = Math.imul(key, 0x9e3779b1) >>> shift;
+        let u = seenRow[h];
+        while (u >= 0 && seenBits[h] !== key) {
+          h = (h + 1) & mask;
+          u = seenRow[h];
+        }
+        if (u < 0) {
           u = U++;
-          seen.set(d, u);
+          seenBits[h] = key;
+          seenRow[h] = u;
           this.dist[u] = d;
         }
         this.bondIdx[e0 + k] = u;
