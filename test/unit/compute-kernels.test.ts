@@ -151,9 +151,9 @@ describe('compute backend', () => {
     for (let i = 0; i < w.length; i++) expect(maxAbsDiff(w[i], c[i])).toBeLessThan(i === 4 ? 1e-5 : 1e-7);
   });
 
-  it('matrix transpose and row sums / means on wasm equal wasm\'s own kernels bit for bit', () => {
+  it('row sums / means of a matrix on wasm (SIMD column sums) equal wasm\'s own kernels bit for bit', () => {
     // The overrides cover matrices; the same data as [R, C, 1] goes to wasm's original kernels.
-    for (const [R, C] of [[37, 70], [1500, 64], [1, 5], [64, 1]]) {
+    for (const [R, C] of [[37, 68], [1500, 64], [1, 8], [64, 1], [5, 6]]) {
       const xv = rand([R, C], R + C, 1e3).dataSync() as Float32Array;
       xv[0] = 1e-38; // denormal range and mixed magnitudes
       if (xv.length > 3) xv[3] = -2e7;
@@ -164,8 +164,6 @@ describe('compute backend', () => {
           expect(a.shape).toEqual(b.shape);
           expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
         };
-        same(tf.transpose(x2), tf.reshape(tf.transpose(x3, [1, 0, 2]), [C, R]));
-        same(tf.transpose(tf.cast(x2, 'int32')), tf.reshape(tf.transpose(tf.cast(x3, 'int32'), [1, 0, 2]), [C, R]));
         same(tf.sum(x2, 0), tf.reshape(tf.sum(x3, 0), [C]));
         same(tf.mean(x2, 0), tf.reshape(tf.mean(x3, 0), [C]));
         same(tf.sum(x2, 0, true), tf.reshape(tf.sum(x3, 0), [1, C]));

@@ -8,9 +8,9 @@
  *  - Identity shares data by reference count (the engine clones every tensor saved for backprop).
  *  - GatherV2 (axis 0) and Tile as row/block copies, Softplus with the SIMD kernel: tfjs wasm's generic
  *    versions cost 20-100 ns per element.
- *  - Transpose of a matrix in cache blocks (wasm's costs ~3.5 ns per element on the [N, 2C] gradient of every
- *    convolution); Sum and Mean over the rows of a matrix (batch norm, bias gradients) without wasm's transpose
- *    to [C, N] first, adding the rows in wasm's order (row 0 first, float32 sums), so results are bit-identical.
+ *  - Sum and Mean over the rows of a matrix (batch norm statistics and gradients, bias gradients) with the SIMD
+ *    column sum, without wasm's transpose to [C, R] first; rows are added in wasm's order (row 0 first, float32
+ *    sums, then / R for the mean), so the results are bit-identical.
  *
  * registerKernelFixes(backendName) is idempotent and is called by backend.ts after the backend is set.
  *
@@ -171,54 +171,24 @@ function tileKernel(backendName: 'wasm' | 'cpu', fallback?: KernelFunc): KernelF
   };
 }
 
-/** Transpose of a float32/int32 matrix in 32 x 32 blocks (both the reads and the writes stay in cache). */
-function wasmTransposeFix(): void {
-  wrapWasmKernel('Transpose', (origFunc) => (args) => {
-    const x = (args.inputs as Record<string, TensorInfo>).x;
-    const perm = (args.attrs as unknown as { perm: number[] }).perm;
-    if (x.shape.length !== 2 || perm[0] !== 1 || (x.dtype !== 'float32' && x.dtype !== 'int32')) return origFunc(args);
-    const [R, C] = x.shape;
-    const mem = kernelMemory(args.backend as tf.KernelBackend, 'wasm');
-    const out = mem.alloc([C, R], x.dtype);
-    const xv = mem.view(x);
-    const ov = mem.view(out);
-    const BLOCK = 32;
-    for (let r0 = 0; r0 < R; r0 += BLOCK) {
-      const r1 = Math.min(r0 + BLOCK, R);
-      for (let c0 = 0; c0 < C; c0 += BLOCK) {
-        const c1 = Math.min(c0 + BLOCK, C);
-        for (let r = r0; r < r1; r++) {
-          const xb = r * C;
-          for (let c = c0; c < c1; c++) ov[c * R + r] = xv[xb + c];
-        }
-      }
-    }
-    return out;
-  });
-}
-
-/**
- * Sum and Mean of a float32 matrix over its rows (axis 0): column sums accumulated row by row in float32, which is
- * the order of wasm's kernels (they transpose to [C, R] and add each row of that from its start), then / R for the
- * mean (float32 division, as wasm's sum / reduce_size). Other reductions go to wasm's kernels.
- */
+/** Sum or Mean of a float32 [R, C] matrix over axis 0 (C % 4 == 0) with the SIMD column sum; else wasm's kernel. */
 function wasmRowReductionFix(name: 'Sum' | 'Mean'): void {
   wrapWasmKernel(name, (origFunc) => (args) => {
     const x = (args.inputs as Record<string, TensorInfo>).x;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    if (x.shape.length !== 2 || x.dtype !== 'float32' || x.shape[0] === 0) return origFunc(args);
+    const backend = args.backend as tf.KernelBackend;
+    if (x.shape.length !== 2 || x.dtype !== 'float32' || x.shape[0] === 0 || x.shape[1] % 4 !== 0) return origFunc(args);
     const axes = tf.util.parseAxisParam(axis, x.shape);
-    if (axes.length !== 1 || axes[0] !== 0) return origFunc(args);
+    const simd = axes.length === 1 && axes[0] === 0 ? simdForBackend(backend) : null;
+    if (!simd) return origFunc(args);
     const [R, C] = x.shape;
-    const mem = kernelMemory(args.backend as tf.KernelBackend, 'wasm');
-    const out = mem.alloc(keepDims ? [1, C] : [C], 'float32', true);
-    const xv = mem.f32(x);
-    const ov = mem.f32(out);
-    for (let r = 0; r < R; r++) {
-      const xb = r * C;
-      for (let c = 0; c < C; c++) ov[c] += xv[xb + c];
+    const mem = kernelMemory(backend, 'wasm');
+    const out = mem.alloc(keepDims ? [1, C] : [C], 'float32');
+    simd.colSum(wasmPtr(backend, x), wasmPtr(backend, out), R, C);
+    if (name === 'Mean') {
+      const ov = mem.f32(out);
+      for (let c = 0; c < C; c++) ov[c] /= R; // float32 division (one rounding of the exact quotient)
     }
-    if (name === 'Mean') for (let c = 0; c < C; c++) ov[c] /= R;
     return out;
   });
 }
@@ -269,7 +239,6 @@ export function registerKernelFixes(backendName: string): void {
   replaceKernel({ kernelName: 'UnsortedSegmentSum', backendName, kernelFunc: segmentSumKernel(backendName, orig('UnsortedSegmentSum')) });
   replaceKernel({ kernelName: 'Tile', backendName, kernelFunc: tileKernel(backendName, orig('Tile')) });
   if (backendName === 'wasm') {
-    wasmTransposeFix(); // before the matmul fix, which transposes with the Transpose kernel registered then
     wasmRowReductionFix('Sum');
     wasmRowReductionFix('Mean');
     wasmMatMulFix();

@@ -16,6 +16,7 @@
  *   bwd(dS, X, DG, bidx, nbr, dA, strideA, dBT, N, M, F, U, scale, off, a, mdy, mdyx)   one backward pass
  *   infer(aS, aN, strideA, B, bidx, nbr, bias, S, N, M, F)
  *   softplus(x, y, n), activations(x, sig, sp, n)
+ *   colSum(X, out, R, C)                                                column sums of a matrix, rows in order
  *   bondProject8/16(G, span, W, bias, P, U, Gdim, C)                   sparse Gaussian bond projection (inference)
  *   inferGrouped(aS, aN, strideA, P, start, nbr, bond, wgt, v, scale, shift, out, K, F)   grouped inference convolution
  *
@@ -406,6 +407,26 @@ function inferGrouped(): Func {
   return f;
 }
 
+/**
+ * Column sums of a row-major [R, C] float32 matrix into out [C] (C % 4 == 0): rows added in order, from 0, one
+ * float32 sum per column, the order of tfjs wasm's Sum and Mean kernels (which transpose to [C, R] first).
+ */
+function colSum(): Func {
+  const f = new Func('colSum', ['i32', 'i32', 'i32', 'i32']);
+  const [X, out, R, C] = f.params;
+  const r = f.local('i32'), cb = f.local('i32'), row = f.local('i32'), rowBytes = f.local('i32');
+  f.set(rowBytes, ishl(get(C), i32(2)));
+  f.forRange(cb, i32(0), get(rowBytes), 16, () => f.store4(iadd(get(out), get(cb)), f4.zero()));
+  f.forRange(r, i32(0), get(R), 1, () => {
+    f.set(row, iadd(get(X), imul(get(r), get(rowBytes))));
+    f.forRange(cb, i32(0), get(rowBytes), 16, () => {
+      const dst = iadd(get(out), get(cb));
+      f.store4(dst, f4.add(f4.load(dst), f4.load(iadd(get(row), get(cb)))));
+    });
+  });
+  return f;
+}
+
 /** Test hook: elementwise sigmoid and softplus of n floats (n % 4 == 0). */
 function activations(): Func {
   const f = new Func('activations', ['i32', 'i32', 'i32', 'i32']);
@@ -441,6 +462,8 @@ export interface SimdEdgeKernels {
   infer(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, bias: number, S: number, N: number, M: number, F: number): void;
   activations(x: number, sig: number, sp: number, n: number): void;
   softplus(x: number, y: number, n: number): void;
+  /** colSum(X, out, R, C): out[c] = sum over rows of X [R, C], C % 4 == 0 */
+  colSum(X: number, out: number, R: number, C: number): void;
   /** bondProject(G, span, W, bias, P, U, Gdim, C), C % 8 == 0 */
   bondProject8(G: number, span: number, W: number, bias: number, P: number, U: number, Gdim: number, C: number): void;
   /** the same with C % 16 == 0 */
@@ -456,7 +479,7 @@ let moduleBytes: Uint8Array | undefined;
 /** The kernel module binary (built once). */
 export function simdModuleBytes(): Uint8Array {
   moduleBytes ??= buildModule([
-    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(),
+    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(), colSum(),
   ]);
   return moduleBytes;
 }
