@@ -297,11 +297,13 @@ function edgeBackward(backendName: 'wasm' | 'cpu'): KernelFunc {
     const F = C >> 1;
     const N = E / M;
     const mem = kernelMemory(backend, backendName);
+    const simd = backendName === 'wasm' && F % 4 === 0 ? simdFor(backend) : null;
     const dAOut = mem.alloc([N, 2 * C]);
-    const dBTOut = mem.alloc([C, U]);
+    // The SIMD pass sums dL/dBd per bond row ([U, C], vector adds) and it is transposed afterwards; the JS pass
+    // writes the transposed [C, U] directly. The sums run over the edges in the same order either way.
+    const dBOut = mem.alloc(simd ? [U, C] : [C, U]);
     const dGOut = mem.alloc([C]);
     const dBeOut = mem.alloc([C]);
-    const simd = backendName === 'wasm' && F % 4 === 0 ? simdFor(backend) : null;
     // Channel constants: scale | off | a | mdy | mdyx (f32).
     const p = simd ? scratch(backend, 5 * C * 4) : 0;
     try {
@@ -339,18 +341,28 @@ function edgeBackward(backendName: 'wasm' | 'cpu'): KernelFunc {
         dBe[c] = sdy[c];
       }
       mem.f32(dAOut).fill(0);
-      mem.f32(dBTOut).fill(0);
+      mem.f32(dBOut).fill(0);
       if (simd && E > 0) {
         simd.bwd(ptr(backend, dS), ptr(backend, z), ptr(backend, dg), ptr(backend, bidx), ptr(backend, nbr), ptr(backend, dAOut), 2 * C,
-          ptr(backend, dBTOut), N, M, F, U, p, p + 4 * C, p + 8 * C, p + 12 * C, p + 16 * C);
-      } else {
-        jsBackwardPass(mem, dS, z, dg, bidx, nbr, M, cv, dAOut, dBTOut);
+          ptr(backend, dBOut), N, M, F, U, p, p + 4 * C, p + 8 * C, p + 12 * C, p + 16 * C);
+      } else if (!simd) {
+        jsBackwardPass(mem, dS, z, dg, bidx, nbr, M, cv, dAOut, dBOut);
       }
     } finally {
       if (simd) (backend as WasmBackendLike).wasm._free(p);
     }
+    if (!simd) return [dAOut, dBOut, dGOut, dBeOut];
+    const dBTOut = transposeMatrix(backend, dBOut);
+    mem.free(dBOut);
     return [dAOut, dBTOut, dGOut, dBeOut];
   };
+}
+
+/** [R, C] -> [C, R] with the wasm backend's Transpose kernel (XNNPACK's). */
+function transposeMatrix(backend: KernelBackend, x: TensorInfo): TensorInfo {
+  const k = tf.getKernel('Transpose', tf.getBackend());
+  if (!k) throw new Error('no wasm Transpose kernel');
+  return k.kernelFunc({ inputs: { x }, backend, attrs: { perm: [1, 0] } }) as TensorInfo;
 }
 
 function jsBackwardPass(

@@ -13,7 +13,7 @@
  * Exports (all arguments are i32: byte addresses, counts, strides in elements):
  *   fwd1(aS, aN, strideA, B, bidx, nbr, X, N, M, C, shift, s1, s2)  z = aS[i] + aN[j] + B[bidx[e]] -> X, moments
  *   fwd2(X, S, DG, Gs, Gx, N, M, F, scale, off, gamma, beta)          normalise, gate, neighbour sum, derivatives
- *   bwd(dS, X, DG, bidx, nbr, dA, strideA, dBT, N, M, F, U, scale, off, a, mdy, mdyx)   one backward pass
+ *   bwd(dS, X, DG, bidx, nbr, dA, strideA, dB, N, M, F, U, scale, off, a, mdy, mdyx)    one backward pass (dB [U, C])
  *   infer(aS, aN, strideA, B, bidx, nbr, bias, S, N, M, F)
  *   softplus(x, y, n), activations(x, sig, sp, n)
  *   colSum(X, out, R, C)                                                column sums of a matrix, rows in order
@@ -23,7 +23,7 @@
  * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import {
-  type Expr, Func, type Local, buildModule, d2, f4, fadd, fload, get, i32, i4, iadd, iload, imul, ishl,
+  type Expr, Func, type Local, buildModule, d2, f4, fload, get, i32, i4, iadd, iload, imul, ishl,
 } from './wasm-asm';
 
 const LOG2E = 1.4426950408889634;
@@ -238,20 +238,20 @@ function fwd2(): Func {
 /**
  * One backward pass: dz = a (dS[i] DG - mdy - xhat mdyx) for both halves, scattered into dA (self rows:
  * columns [0, C); neighbour rows: columns [C, 2C), row stride strideA) and, per distinct bond row
- * u = bidx[e], summed into dBT [C, U] (transposed, for dW_bond = (dBT u_rows)^T). dA and dBT must be zeroed.
+ * u = bidx[e], summed into dB [U, C] (edges in order; the caller transposes it for dW_bond = (dB^T u_rows)^T).
+ * dA and dB must be zeroed. U is not used (kept for the signature).
  */
 function bwd(): Func {
   const f = new Func('bwd', Array(17).fill('i32'));
-  const [dS, X, DG, bidx, nbr, dA, strideA, dBT, N, M, F, U, scale, offv, a, mdy, mdyx] = f.params;
+  const [dS, X, DG, bidx, nbr, dA, strideA, dB, N, M, F, , scale, offv, a, mdy, mdyx] = f.params;
   const i = f.local('i32'), m = f.local('i32'), k = f.local('i32'), C = f.local('i32'), e = f.local('i32'), j = f.local('i32');
-  const p = f.local('i32'), fb = f.local('i32'), pn = f.local('i32'), pt = f.local('i32'), ub = f.local('i32'), bu = f.local('i32');
+  const p = f.local('i32'), fb = f.local('i32'), pn = f.local('i32'), pt = f.local('i32'), bu = f.local('i32');
   const g = f.local('v128');
   const half = [0, 1].map(() => ({
     a: f.local('v128'), my: f.local('v128'), mx: f.local('v128'), sc: f.local('v128'), of: f.local('v128'), acc: f.local('v128'), dz: f.local('v128'),
   }));
   f.set(C, ishl(get(F), i32(1)));
   f.set(fb, ishl(get(F), i32(2)));
-  f.set(ub, ishl(get(U), i32(2)));
   const vec = (base: Local, idx: Expr): Expr => f4.load(at(get(base), idx));
   f.forRange(i, i32(0), get(N), 1, () => {
     f.forRange(k, i32(0), get(F), 4, () => {
@@ -279,12 +279,10 @@ function bwd(): Func {
           const c = hi === 0 ? get(k) : iadd(get(k), get(F));
           f.set(pn, at(get(dA), iadd(iadd(imul(get(j), get(strideA)), get(C)), c)));
           f.store4(get(pn), f4.add(f4.load(get(pn)), get(h.dz)));
-          // dB^T[c + l, bidx[e]] += dz[l]
-          f.set(pt, at(get(dBT), iadd(imul(c, get(U)), get(bu))));
-          for (let l = 0; l < 4; l++) {
-            const addr = l === 0 ? get(pt) : iadd(get(pt), imul(get(ub), i32(l)));
-            f.storeF32(addr, fadd(fload(addr), f4.extract(get(h.dz), l)));
-          }
+          // dB[bidx[e], c .. c + 3] += dz (one row per distinct bond: a vector add, where the transposed [C, U]
+          // layout took four scalar adds on four cache lines)
+          f.set(pt, at(get(dB), iadd(imul(get(bu), get(C)), c)));
+          f.store4(get(pt), f4.add(f4.load(get(pt)), get(h.dz)));
         });
       });
       half.forEach((h, hi) => {
@@ -458,7 +456,7 @@ function softplus(): Func {
 export interface SimdEdgeKernels {
   fwd1(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, X: number, N: number, M: number, C: number, shift: number, s1: number, s2: number): void;
   fwd2(X: number, S: number, DG: number, Gs: number, Gx: number, N: number, M: number, F: number, scale: number, off: number, gamma: number, beta: number): void;
-  bwd(dS: number, X: number, DG: number, bidx: number, nbr: number, dA: number, strideA: number, dBT: number, N: number, M: number, F: number, U: number, scale: number, off: number, a: number, mdy: number, mdyx: number): void;
+  bwd(dS: number, X: number, DG: number, bidx: number, nbr: number, dA: number, strideA: number, dB: number, N: number, M: number, F: number, U: number, scale: number, off: number, a: number, mdy: number, mdyx: number): void;
   infer(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, bias: number, S: number, N: number, M: number, F: number): void;
   activations(x: number, sig: number, sp: number, n: number): void;
   softplus(x: number, y: number, n: number): void;
