@@ -18,6 +18,9 @@
  * minus the time inside its kernels (op dispatch, the gradient tape, allocation and disposal of tensors).
  * --no-profile runs without the wrappers (for crystals/s only). --kernels also prints every (phase, kernel) row.
  *
+ * Throughput is printed per wall-clock second and per CPU-second of this process (user + system, all its threads):
+ * on a shared machine the second moves less with the other processes' load.
+ *
  * At the end the sha256 of all parameters, BN running statistics and Adam moments is printed: an optimisation that
  * must not change results must leave it unchanged.
  */
@@ -209,11 +212,13 @@ async function main(): Promise<void> {
   };
   let crystals = 0;
   let stepMs = 0;
+  let cpuMs = 0;
   const stepTimes: number[] = [];
   for (let s = 0; s < steps + warmup; s++) {
     measuring = s >= warmup;
     const idx = batches[s % batches.length];
     const ts = performance.now();
+    const cpu0 = process.cpuUsage();
     // ---- batch assembly (trainStep: builder.build, batchToTensors, targets and masks)
     phase = 'assembly';
     let t = performance.now();
@@ -285,6 +290,8 @@ async function main(): Promise<void> {
     addWall('cleanup: dispose', performance.now() - t);
     const dt = performance.now() - ts;
     if (measuring) {
+      const cpu = process.cpuUsage(cpu0);
+      cpuMs += (cpu.user + cpu.system) / 1000;
       stepMs += dt;
       crystals += idx.length;
       stepTimes.push(dt);
@@ -330,7 +337,8 @@ async function main(): Promise<void> {
   }
   stepTimes.sort((a, b) => a - b);
   console.log(`\n${crystals} crystals in ${n} steps: ${((crystals / stepMs) * 1000).toFixed(0)} crystals/s (mean step ${(stepMs / n).toFixed(0)} ms, ` +
-    `median ${stepTimes[n >> 1].toFixed(0)} ms); tensors alive ${tf.memory().numTensors}`);
+    `median ${stepTimes[n >> 1].toFixed(0)} ms); ${((crystals / cpuMs) * 1000).toFixed(0)} crystals per CPU-second of this process ` +
+    `(less sensitive to other processes' load); tensors alive ${tf.memory().numTensors}`);
   console.log(`weights hash after ${steps + warmup} steps: ${weightsHash(store, adam)}`);
 }
 
