@@ -360,7 +360,7 @@ function edgeBackward(backendName: 'wasm' | 'cpu'): KernelFunc {
 
 /** [R, C] -> [C, R] with the wasm backend's Transpose kernel (XNNPACK's). */
 function transposeMatrix(backend: KernelBackend, x: TensorInfo): TensorInfo {
-  const k = tf.getKernel('Transpose', tf.getBackend());
+  const k = tf.getKernel('Transpose', 'wasm');
   if (!k) throw new Error('no wasm Transpose kernel');
   return k.kernelFunc({ inputs: { x }, backend, attrs: { perm: [1, 0] } }) as TensorInfo;
 }
