@@ -119,7 +119,11 @@ describe('MT-CGCNN network', () => {
     const rng = createRng(3);
     const nbr = tf.tensor1d(Int32Array.from({ length: N * M }, () => Math.floor(rng() * N)), 'int32');
     const U = 17;
-    const bond = { u: rand([U, G], 2) as tf.Tensor2D, index: tf.tensor1d(Int32Array.from({ length: N * M }, () => Math.floor(rng() * U)), 'int32') };
+    const bond = {
+      u: rand([U, G], 2) as tf.Tensor2D,
+      index: tf.tensor1d(Int32Array.from({ length: N * M }, () => Math.floor(rng() * U)), 'int32'),
+      span: tf.tensor1d(Int32Array.from({ length: 2 * U }, (_, i) => (i % 2 ? G : 0)), 'int32'), // every feature nonzero
+    };
     const ws = [rand([F, C], 4, 0.4), rand([F, C], 5, 0.4), rand([G, C], 6, 0.4), tf.add(rand([C], 7, 0.2), 1), rand([C], 8, 0.2), tf.add(rand([F], 9, 0.2), 1), rand([F], 10, 0.2)];
     const mk = (t: tf.Tensor[]): ConvWeights => ({
       wSelf: t[0] as tf.Tensor2D, wNbr: t[1] as tf.Tensor2D, wBond: t[2] as tf.Tensor2D,

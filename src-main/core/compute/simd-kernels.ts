@@ -17,7 +17,8 @@
  *   infer(aS, aN, strideA, B, bidx, nbr, bias, S, N, M, F)
  *   softplus(x, y, n), activations(x, sig, sp, n)
  *   colSum(X, out, R, C)                                                column sums of a matrix, rows in order
- *   bondProject8/16(G, span, W, bias, P, U, Gdim, C)                   sparse Gaussian bond projection (inference)
+ *   bondProject8/16(G, span, W, bias, P, U, Gdim, C)                   sparse Gaussian bond projection
+ *   bondGrad(G, span, dB, dW, U, Gdim, C)                              its gradient with respect to W
  *   inferGrouped(aS, aN, strideA, P, start, nbr, bond, wgt, v, scale, shift, out, K, F)   grouped inference convolution
  *
  * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
@@ -359,6 +360,37 @@ function bondProject(name: string, lanes: number): Func {
 }
 
 /**
+ * Gradient of the sparse bond projection: dW [Gdim, C] = sum over rows u (in order) of G[u, k] dB[u, :] for the
+ * nonzero span of each row (as bondProject). Zeroes dW first. C % 4 == 0. Each dW element is summed over u in
+ * ascending order with a float32 multiply and add per term: XNNPACK's matmul (dB^T G)^T adds the same products in
+ * the same order (the skipped terms are zeros), so the result is bit-identical to it.
+ */
+function bondGrad(): Func {
+  const f = new Func('bondGrad', Array(7).fill('i32'));
+  const [Gp, span, dB, dW, U, Gd, C] = f.params;
+  const u = f.local('i32'), k = f.local('i32'), k1 = f.local('i32'), cb = f.local('i32');
+  const gRow = f.local('i32'), dRow = f.local('i32'), wRow = f.local('i32'), rowBytes = f.local('i32');
+  const g = f.local('v128');
+  f.set(rowBytes, ishl(get(C), i32(2)));
+  f.forRange(cb, i32(0), imul(get(Gd), get(rowBytes)), 16, () => f.store4(iadd(get(dW), get(cb)), f4.zero()));
+  f.forRange(u, i32(0), get(U), 1, () => {
+    f.set(gRow, at(get(Gp), imul(get(u), get(Gd))));
+    f.set(dRow, iadd(get(dB), imul(get(u), get(rowBytes))));
+    f.set(k, iload(at(get(span), ishl(get(u), i32(1)))));
+    f.set(k1, iadd(get(k), iload(at(get(span), iadd(ishl(get(u), i32(1)), i32(1))))));
+    f.forRange(k, get(k), get(k1), 1, () => {
+      f.set(g, f4.splat(fload(at(get(gRow), get(k)))));
+      f.set(wRow, iadd(get(dW), imul(get(k), get(rowBytes))));
+      f.forRange(cb, i32(0), get(rowBytes), 16, () => {
+        const dst = iadd(get(wRow), get(cb));
+        f.store4(dst, f4.add(f4.load(dst), f4.mul(get(g), f4.load(iadd(get(dRow), get(cb))))));
+      });
+    });
+  });
+  return f;
+}
+
+/**
  * Grouped inference convolution (see model/grouped-batch.ts): for each row i and its edge groups g,
  *   S[i] = sum_g w[g] sigmoid(yf) softplus(yc),  y = aS[i] + aN[nbr[g]] + P[bond[g]]   (P holds the bias)
  *   out[i] = softplus(v[i] + (S[i] scale + shift))          (batch norm 2 folded, residual, activation)
@@ -464,6 +496,8 @@ export interface SimdEdgeKernels {
   colSum(X: number, out: number, R: number, C: number): void;
   /** bondProject(G, span, W, bias, P, U, Gdim, C), C % 8 == 0 */
   bondProject8(G: number, span: number, W: number, bias: number, P: number, U: number, Gdim: number, C: number): void;
+  /** bondGrad(G, span, dB, dW, U, Gdim, C): dW [Gdim, C] = G^T dB over the nonzero spans, C % 4 == 0 */
+  bondGrad(G: number, span: number, dB: number, dW: number, U: number, Gdim: number, C: number): void;
   /** the same with C % 16 == 0 */
   bondProject16(G: number, span: number, W: number, bias: number, P: number, U: number, Gdim: number, C: number): void;
   inferGrouped(
@@ -477,7 +511,7 @@ let moduleBytes: Uint8Array | undefined;
 /** The kernel module binary (built once). */
 export function simdModuleBytes(): Uint8Array {
   moduleBytes ??= buildModule([
-    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(), colSum(),
+    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(), colSum(), bondGrad(),
   ]);
   return moduleBytes;
 }
