@@ -3,9 +3,10 @@
  *
  * The update in tfjs ops (train/optimizer.ts) costs 11 element-wise kernels per parameter, each with its dispatch,
  * allocation and disposal: ~400 kernels per training step for the default model, ~4 % of a step on wasm, mostly
- * engine overhead for small tensors. This kernel does the same arithmetic in one pass, in the same order and with
- * every intermediate rounded to float32 (Math.fround: a float32 +, *, / or sqrt evaluated in float64 and rounded
- * once gives the correctly rounded float32 result), so its outputs are bit-identical to the op-by-op version:
+ * engine overhead for small tensors. This kernel does the same arithmetic in one pass, in the same order, in float32:
+ * as SIMD wasm on the wasm backend (simd-kernels.ts), else in JavaScript with every intermediate rounded to float32
+ * (Math.fround: a float32 +, *, / or sqrt evaluated in float64 and rounded once gives the correctly rounded float32
+ * result), so its outputs are bit-identical to the op-by-op version:
  *
  *   m' = m b1 + g nb1                      v' = v b2 + (g g) nb2
  *   p' = base - (m' / (sqrt(v') invSqrtBc2 + eps)) stepSize,   base = p decay (AdamW) or p
@@ -18,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { kernelMemory, replaceKernel } from './kernel-util';
+import { simdForBackend, wasmPtr } from './fused-kernels';
 
 export const ADAM_STEP = 'CgcnnAdamStep';
 
@@ -45,11 +47,19 @@ function adamStep(backendName: 'wasm' | 'cpu'): KernelFunc {
     const [b1, nb1, b2, nb2, isb, eps, ss, decay] = [a.b1, a.nb1, a.b2, a.nb2, a.invSqrtBc2, a.eps, a.stepSize, a.decay].map(f);
     const mem = kernelMemory(backend as KernelBackend, backendName);
     const outs = [mem.alloc(p.shape), mem.alloc(p.shape), mem.alloc(p.shape)];
-    // Views after all allocations (wasm: an allocation may grow the heap and detach earlier views).
+    const n = tf.util.sizeFromShape(p.shape);
+    const simd = backendName === 'wasm' ? simdForBackend(backend as KernelBackend) : null;
+    const n4 = simd ? n & ~3 : 0;
+    if (simd && n4 > 0) {
+      const at = (t: TensorInfo): number => wasmPtr(backend as KernelBackend, t);
+      simd.adam(at(p), at(m), at(v), at(g), at(outs[0]), at(outs[1]), at(outs[2]), n4, b1, nb1, b2, nb2, isb, eps, ss, decay);
+    }
+    // The rest (all of it without SIMD) in JavaScript. Views after all allocations (wasm: an allocation may grow the
+    // heap and detach earlier views).
     const [pv, mv, vv, gv] = [p, m, v, g].map((t) => mem.f32(t));
     const [po, mo, vo] = outs.map((t) => mem.f32(t));
     const withDecay = decay !== 1;
-    for (let i = 0; i < pv.length; i++) {
+    for (let i = n4; i < n; i++) {
       const gi = gv[i];
       const m1 = f(f(mv[i] * b1) + f(gi * nb1));
       const v1 = f(f(vv[i] * b2) + f(f(gi * gi) * nb2));

@@ -17,6 +17,7 @@
  *   infer(aS, aN, strideA, B, bidx, nbr, bias, S, N, M, F)
  *   softplus(x, y, n), activations(x, sig, sp, n)
  *   colSum(X, out, R, C)                                                column sums of a matrix, rows in order
+ *   adam(p, m, v, g, pOut, mOut, vOut, n, 8 float32 constants)         one Adam(W) update (compute/adam-kernel.ts)
  *   bondProject8/16(G, span, W, bias, P, U, Gdim, C)                   sparse Gaussian bond projection
  *   bondGrad(G, span, dB, dW, U, Gdim, C)                              its gradient with respect to W
  *   inferGrouped(aS, aN, strideA, P, start, nbr, bond, wgt, v, scale, shift, out, K, F)   grouped inference convolution
@@ -457,6 +458,33 @@ function colSum(): Func {
   return f;
 }
 
+/**
+ * One Adam(W) update of n floats (n % 4 == 0) into po, mo, vo (compute/adam-kernel.ts has the formula); the float32
+ * constants are parameters. Every operation is one IEEE float32 operation per lane (wasm SIMD has no fused
+ * multiply-add), in the order of the tfjs ops, so the results are those of the op-by-op update.
+ */
+function adam(): Func {
+  const f = new Func('adam', [...Array(8).fill('i32'), ...Array(8).fill('f32')] as ('i32' | 'f32')[]);
+  const [p, m, v, g, po, mo, vo, n, ...consts] = f.params;
+  const [b1, nb1, b2, nb2, isb, eps, ss, decay] = consts.map((c) => {
+    const l = f.local('v128');
+    f.set(l, f4.splat(get(c)));
+    return l;
+  });
+  const q = f.local('i32'), gi = f.local('v128'), m1 = f.local('v128'), v1 = f.local('v128');
+  f.forRange(q, i32(0), get(n), 4, () => {
+    f.set(gi, f4.load(at(get(g), get(q))));
+    f.set(m1, f4.add(f4.mul(f4.load(at(get(m), get(q))), get(b1)), f4.mul(get(gi), get(nb1))));
+    f.set(v1, f4.add(f4.mul(f4.load(at(get(v), get(q))), get(b2)), f4.mul(f4.mul(get(gi), get(gi)), get(nb2))));
+    f.store4(at(get(mo), get(q)), get(m1));
+    f.store4(at(get(vo), get(q)), get(v1));
+    const denom = f4.add(f4.mul(f4.sqrt(get(v1)), get(isb)), get(eps));
+    const base = f4.mul(f4.load(at(get(p), get(q))), get(decay)); // decay 1: p exactly
+    f.store4(at(get(po), get(q)), f4.sub(base, f4.mul(f4.div(get(m1), denom), get(ss))));
+  });
+  return f;
+}
+
 /** Test hook: elementwise sigmoid and softplus of n floats (n % 4 == 0). */
 function activations(): Func {
   const f = new Func('activations', ['i32', 'i32', 'i32', 'i32']);
@@ -492,6 +520,9 @@ export interface SimdEdgeKernels {
   infer(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, bias: number, S: number, N: number, M: number, F: number): void;
   activations(x: number, sig: number, sp: number, n: number): void;
   softplus(x: number, y: number, n: number): void;
+  /** adam(p, m, v, g, pOut, mOut, vOut, n, b1, nb1, b2, nb2, invSqrtBc2, eps, stepSize, decay), n % 4 == 0 */
+  adam(p: number, m: number, v: number, g: number, po: number, mo: number, vo: number, n: number,
+    b1: number, nb1: number, b2: number, nb2: number, invSqrtBc2: number, eps: number, stepSize: number, decay: number): void;
   /** colSum(X, out, R, C): out[c] = sum over rows of X [R, C], C % 4 == 0 */
   colSum(X: number, out: number, R: number, C: number): void;
   /** bondProject(G, span, W, bias, P, U, Gdim, C), C % 8 == 0 */
@@ -511,7 +542,7 @@ let moduleBytes: Uint8Array | undefined;
 /** The kernel module binary (built once). */
 export function simdModuleBytes(): Uint8Array {
   moduleBytes ??= buildModule([
-    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(), colSum(), bondGrad(),
+    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(), colSum(), bondGrad(), adam(),
   ]);
   return moduleBytes;
 }
