@@ -75,12 +75,7 @@ export class Adam {
       const eps = tf.scalar(this.epsilon);
       const ss = tf.scalar(stepSize);
       const decay = this.weightDecay > 0 ? tf.scalar(1 - lr * this.weightDecay) : undefined;
-      for (const [name, p] of params) {
-        const g = grads[name];
-        if (!g) continue;
-        const f = lrFactor(name);
-        const m = this.slot(this.m, name, p);
-        const v = this.slot(this.v, name, p);
+      this.eachUpdate(params, grads, lrFactor, (name, p, g, m, v, f) => {
         const m1 = tf.add(tf.mul(m, b1), tf.mul(g, nb1));
         const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), nb2));
         m.assign(m1);
@@ -89,8 +84,20 @@ export class Adam {
         let base: Tensor = p;
         if (this.weightDecay > 0 && !noDecay(name)) base = tf.mul(p, f === 1 ? decay! : tf.scalar(1 - lr * f * this.weightDecay));
         p.assign(tf.sub(base, tf.mul(tf.div(m1, denom), f === 1 ? ss : tf.scalar(stepSize * f))));
-      }
+      });
     });
+  }
+
+  /** Calls `update` for every parameter with a gradient, with its moment slots and learning-rate factor. */
+  private eachUpdate(
+    params: Map<string, Variable>, grads: Record<string, Tensor | null | undefined>, lrFactor: (name: string) => number,
+    update: (name: string, p: Variable, g: Tensor, m: Variable, v: Variable, f: number) => void,
+  ): void {
+    for (const [name, p] of params) {
+      const g = grads[name];
+      if (!g) continue;
+      update(name, p, g, this.slot(this.m, name, p), this.slot(this.v, name, p), lrFactor(name));
+    }
   }
 
   /** The same update as apply's tfjs ops (bit for bit), one ADAM_STEP kernel per parameter (compute/adam-kernel.ts). */
@@ -99,12 +106,7 @@ export class Adam {
     invSqrtBc2: number, noDecay: (name: string) => boolean, lrFactor: (name: string) => number,
   ): void {
     tf.tidy(() => {
-      for (const [name, p] of params) {
-        const g = grads[name];
-        if (!g) continue;
-        const f = lrFactor(name);
-        const m = this.slot(this.m, name, p);
-        const v = this.slot(this.v, name, p);
+      this.eachUpdate(params, grads, lrFactor, (name, p, g, m, v, f) => {
         const attrs: AdamStepAttrs = {
           b1: this.beta1, nb1: 1 - this.beta1, b2: this.beta2, nb2: 1 - this.beta2, invSqrtBc2, eps: this.epsilon,
           stepSize: stepSize * f,
@@ -114,7 +116,7 @@ export class Adam {
         m.assign(m1);
         v.assign(v1);
         p.assign(p1);
-      }
+      });
     });
   }
 
