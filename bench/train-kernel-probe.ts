@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   const bond = tf.randomNormal([E, C]);
   const gamma = tf.ones([C]);
   const beta = tf.zeros([C]);
+  // one bond row per edge (no distinct-distance sharing: the worst case)
+  const bidx = tf.tensor1d(Int32Array.from({ length: E }, (_, e) => e), 'int32');
   const nbr = tf.tensor1d(Int32Array.from({ length: E }, (_, e) => (e * 7919) % N), 'int32');
   const dS = tf.randomNormal([N, F]);
   const bias = tf.zeros([C]);
@@ -29,9 +31,9 @@ async function main(): Promise<void> {
     }
     console.log(`${label.padEnd(10)} ${ts.map((t) => t.toFixed(1)).join(' ')} ms  (${((Math.min(...ts) * 1e6) / (E * C)).toFixed(2)} ns/elem best)`);
   };
-  const fwd = tf.engine().runKernel(EDGE_FORWARD, { a, bond, gamma, beta, nbr }, { M, eps: 1e-5 } as never) as tf.Tensor[];
-  time('forward', () => tf.engine().runKernel(EDGE_FORWARD, { a, bond, gamma, beta, nbr }, { M, eps: 1e-5 } as never) as tf.Tensor[]);
-  time('backward', () => tf.engine().runKernel(EDGE_BACKWARD, { dS, z: fwd[1], dg: fwd[2], gs: fwd[3], gx: fwd[4], mean: fwd[5], var: fwd[6], gamma, nbr }, { M, eps: 1e-5 } as never) as tf.Tensor[]);
-  time('infer', () => tf.engine().runKernel(EDGE_INFER, { a, bond, bias, nbr }, { M } as never) as tf.Tensor);
+  const fwd = tf.engine().runKernel(EDGE_FORWARD, { a, bond, bidx, gamma, beta, nbr }, { M, eps: 1e-5 } as never) as tf.Tensor[];
+  time('forward', () => tf.engine().runKernel(EDGE_FORWARD, { a, bond, bidx, gamma, beta, nbr }, { M, eps: 1e-5 } as never) as tf.Tensor[]);
+  time('backward', () => tf.engine().runKernel(EDGE_BACKWARD, { dS, z: fwd[1], dg: fwd[2], gs: fwd[3], gx: fwd[4], mean: fwd[5], var: fwd[6], gamma, bidx, nbr }, { M, eps: 1e-5, U: E } as never) as tf.Tensor[]);
+  time('infer', () => tf.engine().runKernel(EDGE_INFER, { a, bond, bidx, bias, nbr }, { M } as never) as tf.Tensor);
 }
 main();

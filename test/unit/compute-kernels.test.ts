@@ -5,7 +5,9 @@ import { initBackend, forcedBackendFromEnv, wasmBinaryDir } from '../../src-main
 import { registerKernelFixes } from '../../src-main/core/compute/kernel-overrides';
 import { replaceKernel, softplus } from '../../src-main/core/compute/kernel-util';
 import { fusedConvCore, fusedConvInfer } from '../../src-main/core/compute/fused-ops';
-import { setSimdKernelsEnabled, simdKernelsActive } from '../../src-main/core/compute/fused-kernels';
+import { BOND_GRAD, setSimdKernelsEnabled, simdKernelsActive } from '../../src-main/core/compute/fused-kernels';
+import { BOND_PROJECT } from '../../src-main/core/compute/grouped-kernels';
+import { BondBasis } from '../../src-main/core/model/batch';
 import { WasmJs, instantiateSimdKernels } from '../../src-main/core/compute/simd-kernels';
 import { bondProjection, edgeBlockReference, factoredPreactivation, gateAndSum } from '../../src-main/core/model/layers';
 import { createRng } from '../../src-main/core/seeded-random';
@@ -151,6 +153,65 @@ describe('compute backend', () => {
     for (let i = 0; i < w.length; i++) expect(maxAbsDiff(w[i], c[i])).toBeLessThan(i === 4 ? 1e-5 : 1e-7);
   });
 
+  it('row sums / means of a matrix on wasm (SIMD column sums) equal wasm\'s own kernels bit for bit', () => {
+    // The overrides cover matrices; the same data as [R, C, 1] goes to wasm's original kernels.
+    for (const [R, C] of [[37, 68], [1500, 64], [1, 8], [64, 1], [5, 6]]) {
+      const xv = rand([R, C], R + C, 1e3).dataSync() as Float32Array;
+      xv[0] = 1e-38; // denormal range and mixed magnitudes
+      if (xv.length > 3) xv[3] = -2e7;
+      tf.tidy(() => {
+        const x2 = tf.tensor(xv, [R, C]);
+        const x3 = tf.tensor(xv, [R, C, 1]);
+        const same = (a: tf.Tensor, b: tf.Tensor): void => {
+          expect(a.shape).toEqual(b.shape);
+          expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+        };
+        same(tf.sum(x2, 0), tf.reshape(tf.sum(x3, 0), [C]));
+        same(tf.mean(x2, 0), tf.reshape(tf.mean(x3, 0), [C]));
+        same(tf.sum(x2, 0, true), tf.reshape(tf.sum(x3, 0), [1, C]));
+        same(tf.mean(x2, [0], true), tf.reshape(tf.mean(x3, 0), [1, C]));
+        same(tf.sum(x2, 1), tf.reshape(tf.sum(x3, 1), [R])); // not covered: wasm's kernel either way
+      });
+    }
+  });
+
+  it('sparse bond projection and its gradient equal XNNPACK\'s dense matmuls bit for bit (wasm), and the cpu ones', async () => {
+    // Real Gaussian features: about two thirds are exactly 0, which the sparse kernels skip.
+    const basis = new BondBasis(8, 0.2, 0.2);
+    const G = basis.dimension;
+    const U = 700, C = 128;
+    const rng = createRng(40);
+    const dist = Float32Array.from({ length: U }, (_, i) => (i === 3 ? 9.5 : 0.5 + 7.5 * rng())); // one beyond the centres
+    const gauss = new Float32Array(U * G);
+    const span = new Int32Array(2 * U);
+    basis.expandSparseInto(dist, U, gauss, span);
+    tf.tidy(() => {
+      const u = tf.tensor2d(gauss, [U, G]);
+      const sp = tf.tensor1d(span, 'int32');
+      const w = rand([G, C], 41, 0.3) as tf.Tensor2D;
+      const dB = rand([U, C], 42, 1e-3) as tf.Tensor2D;
+      const proj = tf.engine().runKernel(BOND_PROJECT, { gauss: u, span: sp, w, bias: tf.zeros([C]) }) as tf.Tensor;
+      expect(Array.from(proj.dataSync())).toEqual(Array.from(tf.matMul(u, w).dataSync()));
+      const grad = tf.engine().runKernel(BOND_GRAD, { gauss: u, span: sp, dB }) as tf.Tensor;
+      expect(grad.shape).toEqual([G, C]);
+      expect(Array.from(grad.dataSync())).toEqual(Array.from(tf.transpose(tf.matMul(tf.transpose(dB), u)).dataSync()));
+    });
+    // The JavaScript gradient kernel (cpu backend; cpu matmuls accumulate in float64, so equal within rounding).
+    const dv = rand([U, C], 42, 1e-3).dataSync();
+    const c = await onBackend('cpu', () => tf.tidy(() => {
+      const u = tf.tensor2d(gauss, [U, G]);
+      const sp = tf.tensor1d(span, 'int32');
+      const dB = tf.tensor2d(dv, [U, C]);
+      return [
+        (tf.engine().runKernel(BOND_GRAD, { gauss: u, span: sp, dB }) as tf.Tensor).dataSync(),
+        tf.matMul(tf.transpose(u), dB).dataSync(),
+      ];
+    }));
+    await tf.setBackend('wasm');
+    expect(maxAbsDiff(c[0], c[1])).toBeLessThan(1e-7);
+    expect(maxAbsDiff(c[1], new Float32Array(c[1].length))).toBeGreaterThan(1e-4);
+  });
+
   it('kernel-util: softplus without overflow, replaceKernel replaces a registered kernel', () => {
     for (const y of [-50, -3, -1e-3, 0, 1e-3, 2.5, 40]) expect(softplus(y)).toBeCloseTo(Math.log(1 + Math.exp(y)), 12);
     expect(softplus(1000)).toBe(1000);
@@ -209,6 +270,7 @@ describe('compute backend', () => {
       const wB = rand([G, C], 13, 0.5);
       const U = 13; // distinct distances, shared by several edges
       const u = rand([U, G], 19) as tf.Tensor2D;
+      const span = tf.tensor1d(Int32Array.from({ length: 2 * U }, (_, i) => (i % 2 ? G : 0)), 'int32'); // all nonzero
       const bidx = randInt(N * M, U, 20);
       const gamma = tf.add(rand([C], 14, 0.5), 1);
       const beta = rand([C], 15, 0.3);
@@ -217,10 +279,10 @@ describe('compute backend', () => {
       const ref = (vv: tf.Tensor, w: tf.Tensor, wb: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
         const aS = tf.matMul(vv as tf.Tensor2D, tf.slice(w, [0, 0], [F, C]) as tf.Tensor2D) as tf.Tensor2D;
         const aN = tf.matMul(vv as tf.Tensor2D, tf.slice(w, [0, C], [F, C]) as tf.Tensor2D) as tf.Tensor2D;
-        return edgeBlockReference(aS, aN, bondProjection({ u, index: bidx }, wb as tf.Tensor2D), g, b, nbr, M, 1e-5);
+        return edgeBlockReference(aS, aN, bondProjection({ u, index: bidx, span }, wb as tf.Tensor2D), g, b, nbr, M, 1e-5);
       };
       const fus = (vv: tf.Tensor, w: tf.Tensor, wb: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-        fusedConvCore(vv as tf.Tensor2D, w as tf.Tensor2D, wb as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, u, bidx, nbr, M, 1e-5);
+        fusedConvCore(vv as tf.Tensor2D, w as tf.Tensor2D, wb as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, u, span, bidx, nbr, M, 1e-5);
       const inputs = [v, wSN, wB, gamma, beta];
       const lossOf = (f: typeof ref) => (...t: tf.Tensor[]) => tf.sum(tf.mul(f(t[0], t[1], t[2], t[3], t[4]).sum, dS)) as tf.Scalar;
       const r = ref(v, wSN, wB, gamma, beta);
@@ -240,7 +302,7 @@ describe('compute backend', () => {
       const infRef = tf.tidy(() => {
         const aS = tf.matMul(v as tf.Tensor2D, tf.slice(wSN, [0, 0], [F, C]) as tf.Tensor2D) as tf.Tensor2D;
         const aN = tf.matMul(v as tf.Tensor2D, tf.slice(wSN, [0, C], [F, C]) as tf.Tensor2D) as tf.Tensor2D;
-        const z = tf.add(factoredPreactivation(aS, aN, bondProjection({ u, index: bidx }, wB as tf.Tensor2D), nbr, M), bias) as tf.Tensor2D;
+        const z = tf.add(factoredPreactivation(aS, aN, bondProjection({ u, index: bidx, span }, wB as tf.Tensor2D), nbr, M), bias) as tf.Tensor2D;
         return gateAndSum(z, N, M).dataSync();
       });
       expect(maxAbsDiff(inf, infRef)).toBeLessThan(2e-5);

@@ -83,13 +83,47 @@ describe('MT-CGCNN network', () => {
     expect(() => new BatchBuilder(basis, 4).build(graphs)).toThrow(/neighbour slots/);
   });
 
+  it('batch builder: one bond row per distinct distance, numbered in first-seen order, over many batches', () => {
+    const basis = new BondBasis(8, 0.2, 0.2);
+    const builder = new BatchBuilder(basis, 4);
+    const rng = createRng(5);
+    for (const [crystals, levels] of [[3, 5], [40, 3000], [2, 1]]) {
+      // Distances from a few levels (many repeats), with +0 / -0 (one distance, as for Map keys).
+      const graphs = syntheticGraphs(crystals, { seed: crystals, minAtoms: 3, maxAtoms: 30, maxNeighbors: 4 });
+      for (const g of graphs) {
+        const d = g.neighborDistance as Float32Array;
+        for (let k = 0; k < d.length; k++) d[k] = 1 + Math.floor(rng() * levels) * 1e-3;
+        d[0] = -0;
+        d[d.length - 1] = 0;
+      }
+      const b = builder.build(graphs);
+      const seen = new Map<number, number>();
+      const expected = graphs.flatMap((g) => Array.from(g.neighborDistance, (d) => {
+        if (!seen.has(d)) seen.set(d, seen.size);
+        return seen.get(d)!;
+      }));
+      expect(b.numBonds).toBe(seen.size);
+      expect(Array.from(b.bondIndex)).toEqual(expected);
+      const rows = [...seen.keys()];
+      const one = new Float32Array(basis.dimension);
+      for (const u of [0, rows.length - 1]) {
+        basis.expandInto([rows[u]], one);
+        expect(Array.from(b.bondFeatures.subarray(u * basis.dimension, (u + 1) * basis.dimension))).toEqual(Array.from(one));
+      }
+    }
+  });
+
   it('factored convolution equals the concatenated reference in output and gradients', () => {
     const N = 10, M = 4, F = 6, G = 5, C = 2 * F;
     const v = rand([N, F], 1);
     const rng = createRng(3);
     const nbr = tf.tensor1d(Int32Array.from({ length: N * M }, () => Math.floor(rng() * N)), 'int32');
     const U = 17;
-    const bond = { u: rand([U, G], 2) as tf.Tensor2D, index: tf.tensor1d(Int32Array.from({ length: N * M }, () => Math.floor(rng() * U)), 'int32') };
+    const bond = {
+      u: rand([U, G], 2) as tf.Tensor2D,
+      index: tf.tensor1d(Int32Array.from({ length: N * M }, () => Math.floor(rng() * U)), 'int32'),
+      span: tf.tensor1d(Int32Array.from({ length: 2 * U }, (_, i) => (i % 2 ? G : 0)), 'int32'), // every feature nonzero
+    };
     const ws = [rand([F, C], 4, 0.4), rand([F, C], 5, 0.4), rand([G, C], 6, 0.4), tf.add(rand([C], 7, 0.2), 1), rand([C], 8, 0.2), tf.add(rand([F], 9, 0.2), 1), rand([F], 10, 0.2)];
     const mk = (t: tf.Tensor[]): ConvWeights => ({
       wSelf: t[0] as tf.Tensor2D, wNbr: t[1] as tf.Tensor2D, wBond: t[2] as tf.Tensor2D,

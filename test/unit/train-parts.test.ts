@@ -9,7 +9,11 @@ import { LossWeighter, maskCounts, maskedTaskMse } from '../../src-main/core/tra
 import { learningRateAt } from '../../src-main/core/train/schedule';
 import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from '../../src-main/core/train/checkpoint';
 import { Adam } from '../../src-main/core/train/optimizer';
+import { setAdamKernelEnabled } from '../../src-main/core/compute/adam-kernel';
+import { registerKernelFixes } from '../../src-main/core/compute/kernel-overrides';
+import '@tensorflow/tfjs-backend-cpu';
 import { epochSeed } from '../../src-main/core/train/trainer';
+import { createRng } from '../../src-main/core/seeded-random';
 
 describe('training parts', () => {
   beforeAll(async () => {
@@ -112,6 +116,46 @@ describe('training parts', () => {
     a.apply(p, { w: tf.tensor1d([0.5, 0.5, 0.5]) }, 0.01);
     b.apply(q, { w: tf.tensor1d([0.5, 0.5, 0.5]) }, 0.01);
     expect(Array.from(q.get('w')!.dataSync())).toEqual(Array.from(p.get('w')!.dataSync()));
+  });
+
+  it('the one-kernel Adam step gives bit for bit the parameters and moments of the tfjs-op step (wasm and cpu)', async () => {
+    registerKernelFixes('cpu');
+    // Gradients of very different magnitudes (incl. 0 and denormal-range values), AdamW decay with an exempt
+    // parameter, a per-parameter learning-rate factor, and a parameter without a gradient in one of the steps.
+    const rng = createRng(11);
+    const rand = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (rng() * 2 - 1) * scale);
+    const shapes: Record<string, number[]> = { a: [7, 5], b: [13], 'loss.s': [3], c: [4, 4] };
+    const init = Object.fromEntries(Object.keys(shapes).map((k) => [k, rand(shapes[k].reduce((x, y) => x * y, 1), 1)]));
+    const gradSteps = [1e-3, 1, 1e-30, 40].map((scale, s) =>
+      Object.fromEntries(Object.keys(shapes).map((k) => [k, s === 2 && k === 'c' ? null : rand(init[k].length, scale)])));
+    gradSteps[1].b!.fill(0);
+    const run = (fused: boolean): Float32Array[] => {
+      setAdamKernelEnabled(fused);
+      const params = new Map(Object.keys(shapes).map((k) => [k, tf.variable(tf.tensor(init[k], shapes[k]))]));
+      const opt = new Adam({ weightDecay: 0.03 });
+      for (const g of gradSteps) {
+        const grads: Record<string, tf.Tensor | null> = Object.fromEntries(Object.entries(g).map(([k, v]) => [k, v ? tf.tensor(v, shapes[k]) : null]));
+        opt.apply(params, grads, 0.003, (name) => name.startsWith('loss.'), (name) => (name === 'a' ? 0.3 : 1));
+        Object.values(grads).forEach((t) => t?.dispose());
+      }
+      const st = opt.getState();
+      const out = [...[...params.values()].map((p) => p.dataSync().slice() as Float32Array), ...st.m.map((r) => r.data), ...st.v.map((r) => r.data)];
+      params.forEach((p) => p.dispose());
+      opt.dispose();
+      return out;
+    };
+    try {
+      for (const be of ['wasm', 'cpu']) {
+        await tf.setBackend(be);
+        const ops = run(false);
+        const fused = run(true);
+        expect(fused.map((a) => Array.from(a))).toEqual(ops.map((a) => Array.from(a)));
+        expect(Array.from(fused[0])).not.toEqual(Array.from(init.a));
+      }
+    } finally {
+      setAdamKernelEnabled(true);
+      await tf.setBackend('wasm');
+    }
   });
 
   it('checkpoints encode, decode and are written atomically', () => {

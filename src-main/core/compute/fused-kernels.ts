@@ -20,9 +20,13 @@
  *   CgcnnEdgeForward  inputs {a [N,2C], bond [U,C], bidx [E] int32, gamma [C], beta [C], nbr [E] int32}  attrs {M, eps}
  *                     outputs [S [N,F], z [E,C], DG [E,C], Gs [N,C], Gx [N,C], mean [C], var [C] (biased)]
  *   CgcnnEdgeBackward inputs {dS [N,F], z, dg, gs, gx, mean, var, gamma, bidx, nbr}  attrs {M, eps, U}
- *                     outputs [dA [N,2C], dBT [C,U] (dL/dbond transposed, for dW_bond = (dBT u)^T), dGamma, dBeta]
+ *                     outputs [dA [N,2C], dB [U,C] (dL/dbond, summed over the edges of each bond row in edge order),
+ *                     dGamma, dBeta]
  *   CgcnnEdgeInfer    inputs {a [N,2C], bond [U,C], bidx, bias [C], nbr}                    attrs {M}
  *                     outputs [S]   (BN folded into the projections: y = z + bias)
+ *   CgcnnBondGrad     inputs {gauss [U,G], span [2U] int32, dB [U,C]}
+ *                     outputs [dW [G,C]] = gauss^T dB over the nonzero span of each row (the gradient of the sparse
+ *                     bond projection CgcnnBondProject, grouped-kernels.ts), in XNNPACK's order (see simd-kernels.ts)
  *
  * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
@@ -34,6 +38,7 @@ import { type SimdEdgeKernels, type WasmMemoryLike, WasmJs, instantiateSimdKerne
 export const EDGE_FORWARD = 'CgcnnEdgeForward';
 export const EDGE_BACKWARD = 'CgcnnEdgeBackward';
 export const EDGE_INFER = 'CgcnnEdgeInfer';
+export const BOND_GRAD = 'CgcnnBondGrad';
 
 interface EdgeAttrs {
   M: number;
@@ -297,11 +302,11 @@ function edgeBackward(backendName: 'wasm' | 'cpu'): KernelFunc {
     const F = C >> 1;
     const N = E / M;
     const mem = kernelMemory(backend, backendName);
+    const simd = backendName === 'wasm' && F % 4 === 0 ? simdFor(backend) : null;
     const dAOut = mem.alloc([N, 2 * C]);
-    const dBTOut = mem.alloc([C, U]);
+    const dBOut = mem.alloc([U, C]);
     const dGOut = mem.alloc([C]);
     const dBeOut = mem.alloc([C]);
-    const simd = backendName === 'wasm' && F % 4 === 0 ? simdFor(backend) : null;
     // Channel constants: scale | off | a | mdy | mdyx (f32).
     const p = simd ? scratch(backend, 5 * C * 4) : 0;
     try {
@@ -339,23 +344,23 @@ function edgeBackward(backendName: 'wasm' | 'cpu'): KernelFunc {
         dBe[c] = sdy[c];
       }
       mem.f32(dAOut).fill(0);
-      mem.f32(dBTOut).fill(0);
+      mem.f32(dBOut).fill(0);
       if (simd && E > 0) {
         simd.bwd(ptr(backend, dS), ptr(backend, z), ptr(backend, dg), ptr(backend, bidx), ptr(backend, nbr), ptr(backend, dAOut), 2 * C,
-          ptr(backend, dBTOut), N, M, F, U, p, p + 4 * C, p + 8 * C, p + 12 * C, p + 16 * C);
+          ptr(backend, dBOut), N, M, F, U, p, p + 4 * C, p + 8 * C, p + 12 * C, p + 16 * C);
       } else {
-        jsBackwardPass(mem, dS, z, dg, bidx, nbr, M, cv, dAOut, dBTOut);
+        jsBackwardPass(mem, dS, z, dg, bidx, nbr, M, cv, dAOut, dBOut);
       }
     } finally {
       if (simd) (backend as WasmBackendLike).wasm._free(p);
     }
-    return [dAOut, dBTOut, dGOut, dBeOut];
+    return [dAOut, dBOut, dGOut, dBeOut];
   };
 }
 
 function jsBackwardPass(
   mem: KernelMemory, dS: TensorInfo, z: TensorInfo, dg: TensorInfo, bidx: TensorInfo, nbr: TensorInfo, M: number, cv: Float32Array,
-  dAOut: TensorInfo, dBTOut: TensorInfo,
+  dAOut: TensorInfo, dBOut: TensorInfo,
 ): void {
   const E = z.shape[0];
   const C = z.shape[1];
@@ -368,8 +373,7 @@ function jsBackwardPass(
   const nb = mem.i32(nbr);
   const bi = mem.i32(bidx);
   const dA = mem.f32(dAOut);
-  const BT = mem.f32(dBTOut);
-  const U = dBTOut.shape[1];
+  const dB = mem.f32(dBOut);
   for (let i = 0; i < N; i++) {
     const ib = i * C2;
     const gb = i * F;
@@ -377,17 +381,50 @@ function jsBackwardPass(
       const e = i * M + m;
       const eb = e * C;
       const jb = nb[e] * C2 + C;
-      const u = bi[e];
+      const ub = bi[e] * C;
       for (let c = 0; c < C; c++) {
         const xh = X[eb + c] * cv[c] + cv[C + c];
         const dy = g[gb + (c < F ? c : c - F)] * DG[eb + c];
         const dz = cv[2 * C + c] * (dy - cv[3 * C + c] - xh * cv[4 * C + c]);
         dA[ib + c] += dz;
         dA[jb + c] += dz;
-        BT[c * U + u] += dz;
+        dB[ub + c] += dz;
       }
     }
   }
+}
+
+function bondGrad(backendName: 'wasm' | 'cpu'): KernelFunc {
+  return ({ inputs, backend: be }) => {
+    const backend = be as KernelBackend;
+    const { gauss, span, dB } = inputs as Record<string, TensorInfo>;
+    const [U, G] = gauss.shape;
+    const C = dB.shape[1];
+    if (dB.shape[0] !== U || span.shape[0] !== 2 * U) throw new Error(`${BOND_GRAD}: shape mismatch`);
+    const mem = kernelMemory(backend, backendName);
+    const out = mem.alloc([G, C]);
+    const simd = backendName === 'wasm' && C % 4 === 0 ? simdFor(backend) : null;
+    if (simd) {
+      simd.bondGrad(ptr(backend, gauss), ptr(backend, span), ptr(backend, dB), ptr(backend, out), U, G, C);
+      return out;
+    }
+    const gv = mem.f32(gauss);
+    const sp = mem.i32(span);
+    const dv = mem.f32(dB);
+    const dW = mem.f32(out);
+    dW.fill(0);
+    for (let u = 0; u < U; u++) {
+      const k0 = sp[2 * u];
+      const k1 = k0 + sp[2 * u + 1];
+      for (let k = k0; k < k1; k++) {
+        const g = gv[u * G + k];
+        const wr = k * C;
+        const dr = u * C;
+        for (let c = 0; c < C; c++) dW[wr + c] += Math.fround(g * dv[dr + c]); // float32 product, float32 sum
+      }
+    }
+    return out;
+  };
 }
 
 function edgeInfer(backendName: 'wasm' | 'cpu'): KernelFunc {
@@ -443,6 +480,7 @@ export function registerFusedKernels(backendName: 'wasm' | 'cpu'): void {
     [EDGE_FORWARD, edgeForward(backendName)],
     [EDGE_BACKWARD, edgeBackward(backendName)],
     [EDGE_INFER, edgeInfer(backendName)],
+    [BOND_GRAD, bondGrad(backendName)],
   ];
   for (const [kernelName, kernelFunc] of regs) replaceKernel({ kernelName, backendName, kernelFunc });
 }

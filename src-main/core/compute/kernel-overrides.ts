@@ -8,6 +8,9 @@
  *  - Identity shares data by reference count (the engine clones every tensor saved for backprop).
  *  - GatherV2 (axis 0) and Tile as row/block copies, Softplus with the SIMD kernel: tfjs wasm's generic
  *    versions cost 20-100 ns per element.
+ *  - Sum and Mean over the rows of a matrix (batch norm statistics and gradients, bias gradients) with the SIMD
+ *    column sum, without wasm's transpose to [C, R] first; rows are added in wasm's order (row 0 first, float32
+ *    sums, then / R for the mean), so the results are bit-identical.
  *
  * registerKernelFixes(backendName) is idempotent and is called by backend.ts after the backend is set.
  *
@@ -18,6 +21,7 @@ import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core
 import { kernelMemory, replaceKernel, softplus } from './kernel-util';
 import { registerFusedKernels, simdForBackend, wasmPtr } from './fused-kernels';
 import { registerGroupedKernels } from './grouped-kernels';
+import { registerAdamKernel } from './adam-kernel';
 
 const registered = new Set<string>();
 
@@ -167,6 +171,28 @@ function tileKernel(backendName: 'wasm' | 'cpu', fallback?: KernelFunc): KernelF
   };
 }
 
+/** Sum or Mean of a float32 [R, C] matrix over axis 0 (C % 4 == 0) with the SIMD column sum; else wasm's kernel. */
+function wasmRowReductionFix(name: 'Sum' | 'Mean'): void {
+  wrapWasmKernel(name, (origFunc) => (args) => {
+    const x = (args.inputs as Record<string, TensorInfo>).x;
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const backend = args.backend as tf.KernelBackend;
+    if (x.shape.length !== 2 || x.dtype !== 'float32' || x.shape[0] === 0 || x.shape[1] % 4 !== 0) return origFunc(args);
+    const axes = tf.util.parseAxisParam(axis, x.shape);
+    const simd = axes.length === 1 && axes[0] === 0 ? simdForBackend(backend) : null;
+    if (!simd) return origFunc(args);
+    const [R, C] = x.shape;
+    const mem = kernelMemory(backend, 'wasm');
+    const out = mem.alloc(keepDims ? [1, C] : [C], 'float32');
+    simd.colSum(wasmPtr(backend, x), wasmPtr(backend, out), R, C);
+    if (name === 'Mean') {
+      const ov = mem.f32(out);
+      for (let c = 0; c < C; c++) ov[c] /= R; // float32 division (one rounding of the exact quotient)
+    }
+    return out;
+  });
+}
+
 /** Softplus with the SIMD kernel (tfjs wasm's costs ~23 ns per element). */
 function wasmSoftplusFix(): void {
   wrapWasmKernel('Softplus', (origFunc) => (args) => {
@@ -213,6 +239,8 @@ export function registerKernelFixes(backendName: string): void {
   replaceKernel({ kernelName: 'UnsortedSegmentSum', backendName, kernelFunc: segmentSumKernel(backendName, orig('UnsortedSegmentSum')) });
   replaceKernel({ kernelName: 'Tile', backendName, kernelFunc: tileKernel(backendName, orig('Tile')) });
   if (backendName === 'wasm') {
+    wasmRowReductionFix('Sum');
+    wasmRowReductionFix('Mean');
     wasmMatMulFix();
     wasmGatherFix();
     wasmSoftplusFix();
@@ -220,4 +248,5 @@ export function registerKernelFixes(backendName: string): void {
   }
   registerFusedKernels(backendName);
   registerGroupedKernels(backendName);
+  registerAdamKernel(backendName);
 }

@@ -13,16 +13,19 @@
  * Exports (all arguments are i32: byte addresses, counts, strides in elements):
  *   fwd1(aS, aN, strideA, B, bidx, nbr, X, N, M, C, shift, s1, s2)  z = aS[i] + aN[j] + B[bidx[e]] -> X, moments
  *   fwd2(X, S, DG, Gs, Gx, N, M, F, scale, off, gamma, beta)          normalise, gate, neighbour sum, derivatives
- *   bwd(dS, X, DG, bidx, nbr, dA, strideA, dBT, N, M, F, U, scale, off, a, mdy, mdyx)   one backward pass
+ *   bwd(dS, X, DG, bidx, nbr, dA, strideA, dB, N, M, F, U, scale, off, a, mdy, mdyx)    one backward pass (dB [U, C])
  *   infer(aS, aN, strideA, B, bidx, nbr, bias, S, N, M, F)
  *   softplus(x, y, n), activations(x, sig, sp, n)
- *   bondProject8/16(G, span, W, bias, P, U, Gdim, C)                   sparse Gaussian bond projection (inference)
+ *   colSum(X, out, R, C)                                                column sums of a matrix, rows in order
+ *   adam(p, m, v, g, pOut, mOut, vOut, n, 8 float32 constants)         one Adam(W) update (compute/adam-kernel.ts)
+ *   bondProject8/16(G, span, W, bias, P, U, Gdim, C)                   sparse Gaussian bond projection
+ *   bondGrad(G, span, dB, dW, U, Gdim, C)                              its gradient with respect to W
  *   inferGrouped(aS, aN, strideA, P, start, nbr, bond, wgt, v, scale, shift, out, K, F)   grouped inference convolution
  *
  * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import {
-  type Expr, Func, type Local, buildModule, d2, f4, fadd, fload, get, i32, i4, iadd, iload, imul, ishl,
+  type Expr, Func, type Local, buildModule, d2, f4, fload, get, i32, i4, iadd, iload, imul, ishl,
 } from './wasm-asm';
 
 const LOG2E = 1.4426950408889634;
@@ -237,20 +240,20 @@ function fwd2(): Func {
 /**
  * One backward pass: dz = a (dS[i] DG - mdy - xhat mdyx) for both halves, scattered into dA (self rows:
  * columns [0, C); neighbour rows: columns [C, 2C), row stride strideA) and, per distinct bond row
- * u = bidx[e], summed into dBT [C, U] (transposed, for dW_bond = (dBT u_rows)^T). dA and dBT must be zeroed.
+ * u = bidx[e], summed into dB [U, C] (edges in order; the caller transposes it for dW_bond = (dB^T u_rows)^T).
+ * dA and dB must be zeroed. U is not used (kept for the signature).
  */
 function bwd(): Func {
   const f = new Func('bwd', Array(17).fill('i32'));
-  const [dS, X, DG, bidx, nbr, dA, strideA, dBT, N, M, F, U, scale, offv, a, mdy, mdyx] = f.params;
+  const [dS, X, DG, bidx, nbr, dA, strideA, dB, N, M, F, , scale, offv, a, mdy, mdyx] = f.params;
   const i = f.local('i32'), m = f.local('i32'), k = f.local('i32'), C = f.local('i32'), e = f.local('i32'), j = f.local('i32');
-  const p = f.local('i32'), fb = f.local('i32'), pn = f.local('i32'), pt = f.local('i32'), ub = f.local('i32'), bu = f.local('i32');
+  const p = f.local('i32'), fb = f.local('i32'), pn = f.local('i32'), pt = f.local('i32'), bu = f.local('i32');
   const g = f.local('v128');
   const half = [0, 1].map(() => ({
     a: f.local('v128'), my: f.local('v128'), mx: f.local('v128'), sc: f.local('v128'), of: f.local('v128'), acc: f.local('v128'), dz: f.local('v128'),
   }));
   f.set(C, ishl(get(F), i32(1)));
   f.set(fb, ishl(get(F), i32(2)));
-  f.set(ub, ishl(get(U), i32(2)));
   const vec = (base: Local, idx: Expr): Expr => f4.load(at(get(base), idx));
   f.forRange(i, i32(0), get(N), 1, () => {
     f.forRange(k, i32(0), get(F), 4, () => {
@@ -278,12 +281,10 @@ function bwd(): Func {
           const c = hi === 0 ? get(k) : iadd(get(k), get(F));
           f.set(pn, at(get(dA), iadd(iadd(imul(get(j), get(strideA)), get(C)), c)));
           f.store4(get(pn), f4.add(f4.load(get(pn)), get(h.dz)));
-          // dB^T[c + l, bidx[e]] += dz[l]
-          f.set(pt, at(get(dBT), iadd(imul(c, get(U)), get(bu))));
-          for (let l = 0; l < 4; l++) {
-            const addr = l === 0 ? get(pt) : iadd(get(pt), imul(get(ub), i32(l)));
-            f.storeF32(addr, fadd(fload(addr), f4.extract(get(h.dz), l)));
-          }
+          // dB[bidx[e], c .. c + 3] += dz (one row per distinct bond: a vector add, where the transposed [C, U]
+          // layout took four scalar adds on four cache lines)
+          f.set(pt, at(get(dB), iadd(imul(get(bu), get(C)), c)));
+          f.store4(get(pt), f4.add(f4.load(get(pt)), get(h.dz)));
         });
       });
       half.forEach((h, hi) => {
@@ -360,6 +361,37 @@ function bondProject(name: string, lanes: number): Func {
 }
 
 /**
+ * Gradient of the sparse bond projection: dW [Gdim, C] = sum over rows u (in order) of G[u, k] dB[u, :] for the
+ * nonzero span of each row (as bondProject). Zeroes dW first. C % 4 == 0. Each dW element is summed over u in
+ * ascending order with a float32 multiply and add per term: XNNPACK's matmul (dB^T G)^T adds the same products in
+ * the same order (the skipped terms are zeros), so the result is bit-identical to it.
+ */
+function bondGrad(): Func {
+  const f = new Func('bondGrad', Array(7).fill('i32'));
+  const [Gp, span, dB, dW, U, Gd, C] = f.params;
+  const u = f.local('i32'), k = f.local('i32'), k1 = f.local('i32'), cb = f.local('i32');
+  const gRow = f.local('i32'), dRow = f.local('i32'), wRow = f.local('i32'), rowBytes = f.local('i32');
+  const g = f.local('v128');
+  f.set(rowBytes, ishl(get(C), i32(2)));
+  f.forRange(cb, i32(0), imul(get(Gd), get(rowBytes)), 16, () => f.store4(iadd(get(dW), get(cb)), f4.zero()));
+  f.forRange(u, i32(0), get(U), 1, () => {
+    f.set(gRow, at(get(Gp), imul(get(u), get(Gd))));
+    f.set(dRow, iadd(get(dB), imul(get(u), get(rowBytes))));
+    f.set(k, iload(at(get(span), ishl(get(u), i32(1)))));
+    f.set(k1, iadd(get(k), iload(at(get(span), iadd(ishl(get(u), i32(1)), i32(1))))));
+    f.forRange(k, get(k), get(k1), 1, () => {
+      f.set(g, f4.splat(fload(at(get(gRow), get(k)))));
+      f.set(wRow, iadd(get(dW), imul(get(k), get(rowBytes))));
+      f.forRange(cb, i32(0), get(rowBytes), 16, () => {
+        const dst = iadd(get(wRow), get(cb));
+        f.store4(dst, f4.add(f4.load(dst), f4.mul(get(g), f4.load(iadd(get(dRow), get(cb))))));
+      });
+    });
+  });
+  return f;
+}
+
+/**
  * Grouped inference convolution (see model/grouped-batch.ts): for each row i and its edge groups g,
  *   S[i] = sum_g w[g] sigmoid(yf) softplus(yc),  y = aS[i] + aN[nbr[g]] + P[bond[g]]   (P holds the bias)
  *   out[i] = softplus(v[i] + (S[i] scale + shift))          (batch norm 2 folded, residual, activation)
@@ -406,6 +438,53 @@ function inferGrouped(): Func {
   return f;
 }
 
+/**
+ * Column sums of a row-major [R, C] float32 matrix into out [C] (C % 4 == 0): rows added in order, from 0, one
+ * float32 sum per column, the order of tfjs wasm's Sum and Mean kernels (which transpose to [C, R] first).
+ */
+function colSum(): Func {
+  const f = new Func('colSum', ['i32', 'i32', 'i32', 'i32']);
+  const [X, out, R, C] = f.params;
+  const r = f.local('i32'), cb = f.local('i32'), row = f.local('i32'), rowBytes = f.local('i32');
+  f.set(rowBytes, ishl(get(C), i32(2)));
+  f.forRange(cb, i32(0), get(rowBytes), 16, () => f.store4(iadd(get(out), get(cb)), f4.zero()));
+  f.forRange(r, i32(0), get(R), 1, () => {
+    f.set(row, iadd(get(X), imul(get(r), get(rowBytes))));
+    f.forRange(cb, i32(0), get(rowBytes), 16, () => {
+      const dst = iadd(get(out), get(cb));
+      f.store4(dst, f4.add(f4.load(dst), f4.load(iadd(get(row), get(cb)))));
+    });
+  });
+  return f;
+}
+
+/**
+ * One Adam(W) update of n floats (n % 4 == 0) into po, mo, vo (compute/adam-kernel.ts has the formula); the float32
+ * constants are parameters. Every operation is one IEEE float32 operation per lane (wasm SIMD has no fused
+ * multiply-add), in the order of the tfjs ops, so the results are those of the op-by-op update.
+ */
+function adam(): Func {
+  const f = new Func('adam', [...Array(8).fill('i32'), ...Array(8).fill('f32')] as ('i32' | 'f32')[]);
+  const [p, m, v, g, po, mo, vo, n, ...consts] = f.params;
+  const [b1, nb1, b2, nb2, isb, eps, ss, decay] = consts.map((c) => {
+    const l = f.local('v128');
+    f.set(l, f4.splat(get(c)));
+    return l;
+  });
+  const q = f.local('i32'), gi = f.local('v128'), m1 = f.local('v128'), v1 = f.local('v128');
+  f.forRange(q, i32(0), get(n), 4, () => {
+    f.set(gi, f4.load(at(get(g), get(q))));
+    f.set(m1, f4.add(f4.mul(f4.load(at(get(m), get(q))), get(b1)), f4.mul(get(gi), get(nb1))));
+    f.set(v1, f4.add(f4.mul(f4.load(at(get(v), get(q))), get(b2)), f4.mul(f4.mul(get(gi), get(gi)), get(nb2))));
+    f.store4(at(get(mo), get(q)), get(m1));
+    f.store4(at(get(vo), get(q)), get(v1));
+    const denom = f4.add(f4.mul(f4.sqrt(get(v1)), get(isb)), get(eps));
+    const base = f4.mul(f4.load(at(get(p), get(q))), get(decay)); // decay 1: p exactly
+    f.store4(at(get(po), get(q)), f4.sub(base, f4.mul(f4.div(get(m1), denom), get(ss))));
+  });
+  return f;
+}
+
 /** Test hook: elementwise sigmoid and softplus of n floats (n % 4 == 0). */
 function activations(): Func {
   const f = new Func('activations', ['i32', 'i32', 'i32', 'i32']);
@@ -437,12 +516,19 @@ function softplus(): Func {
 export interface SimdEdgeKernels {
   fwd1(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, X: number, N: number, M: number, C: number, shift: number, s1: number, s2: number): void;
   fwd2(X: number, S: number, DG: number, Gs: number, Gx: number, N: number, M: number, F: number, scale: number, off: number, gamma: number, beta: number): void;
-  bwd(dS: number, X: number, DG: number, bidx: number, nbr: number, dA: number, strideA: number, dBT: number, N: number, M: number, F: number, U: number, scale: number, off: number, a: number, mdy: number, mdyx: number): void;
+  bwd(dS: number, X: number, DG: number, bidx: number, nbr: number, dA: number, strideA: number, dB: number, N: number, M: number, F: number, U: number, scale: number, off: number, a: number, mdy: number, mdyx: number): void;
   infer(aS: number, aN: number, strideA: number, B: number, bidx: number, nbr: number, bias: number, S: number, N: number, M: number, F: number): void;
   activations(x: number, sig: number, sp: number, n: number): void;
   softplus(x: number, y: number, n: number): void;
+  /** adam(p, m, v, g, pOut, mOut, vOut, n, b1, nb1, b2, nb2, invSqrtBc2, eps, stepSize, decay), n % 4 == 0 */
+  adam(p: number, m: number, v: number, g: number, po: number, mo: number, vo: number, n: number,
+    b1: number, nb1: number, b2: number, nb2: number, invSqrtBc2: number, eps: number, stepSize: number, decay: number): void;
+  /** colSum(X, out, R, C): out[c] = sum over rows of X [R, C], C % 4 == 0 */
+  colSum(X: number, out: number, R: number, C: number): void;
   /** bondProject(G, span, W, bias, P, U, Gdim, C), C % 8 == 0 */
   bondProject8(G: number, span: number, W: number, bias: number, P: number, U: number, Gdim: number, C: number): void;
+  /** bondGrad(G, span, dB, dW, U, Gdim, C): dW [Gdim, C] = G^T dB over the nonzero spans, C % 4 == 0 */
+  bondGrad(G: number, span: number, dB: number, dW: number, U: number, Gdim: number, C: number): void;
   /** the same with C % 16 == 0 */
   bondProject16(G: number, span: number, W: number, bias: number, P: number, U: number, Gdim: number, C: number): void;
   inferGrouped(
@@ -456,7 +542,7 @@ let moduleBytes: Uint8Array | undefined;
 /** The kernel module binary (built once). */
 export function simdModuleBytes(): Uint8Array {
   moduleBytes ??= buildModule([
-    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(),
+    fwd1(), fwd2(), bwd(), infer(), activations(), softplus(), bondProject('bondProject8', 2), bondProject('bondProject16', 4), inferGrouped(), colSum(), bondGrad(), adam(),
   ]);
   return moduleBytes;
 }

@@ -282,6 +282,7 @@ export const f4 = {
   pmax: simdBin(0xeb),
   abs: simdUn(0xe0),
   neg: simdUn(0xe1),
+  sqrt: simdUn(0xe3),
   ge: simdBin(0x46),
   lt: simdBin(0x43),
   /** bitselect(a, b, mask): lanes of a where mask bits are 1, else b */

@@ -30,6 +30,8 @@ export interface GraphBatch {
   readonly bondDim: number;
   /** Number of distinct distances U. */
   readonly numBonds: number;
+  /** Per bond row u: first nonzero Gaussian centre (span[2u]) and how many are nonzero (span[2u+1]), [2U]. */
+  readonly bondSpan: Int32Array;
   /** Row of bondFeatures for each edge, [N*M]. */
   readonly bondIndex: Int32Array;
   /** Crystal (0..B-1) of each atom, [N]. */
@@ -81,6 +83,99 @@ export class BondBasis {
       }
     }
   }
+
+  /**
+   * expandInto for distances[0..U) into out [U, G], evaluating only the centres within the cut-off (exp(-a) for
+   * a < BOND_CUTOFF_EXPONENT, the same float64 arithmetic, so the same float32 values), with the span [first, count)
+   * of the nonzero centres of each row in span[2u], span[2u+1]. Other entries are 0.
+   */
+  expandSparseInto(distances: ArrayLike<number>, U: number, out: Float32Array, span: Int32Array): void {
+    const mu = this.centres;
+    const G = mu.length;
+    const inv2 = this.inv2;
+    const cut = BOND_CUTOFF_EXPONENT;
+    const step = G > 1 ? mu[1] - mu[0] : 1;
+    out.fill(0, 0, U * G);
+    for (let u = 0; u < U; u++) {
+      const d = distances[u];
+      const base = u * G;
+      // centres are ascending: start at the nearest one and walk out both ways while inside the cut-off
+      let c = Math.round((d - mu[0]) / step);
+      c = c < 0 ? 0 : c >= G ? G - 1 : c;
+      let x = d - mu[c];
+      if (!(x * x * inv2 < cut)) {
+        // nothing near (a distance far outside the centres, or NaN): scan them all
+        let lo = -1;
+        let hi = -1;
+        for (let k = 0; k < G; k++) {
+          x = d - mu[k];
+          const a = x * x * inv2;
+          if (a < cut) {
+            out[base + k] = Math.exp(-a);
+            if (lo < 0) lo = k;
+            hi = k + 1;
+          }
+        }
+        span[2 * u] = lo < 0 ? 0 : lo;
+        span[2 * u + 1] = lo < 0 ? 0 : hi - lo;
+        continue;
+      }
+      let lo = c;
+      for (; lo > 0; lo--) {
+        x = d - mu[lo - 1];
+        const a = x * x * inv2;
+        if (!(a < cut)) break;
+        out[base + lo - 1] = Math.exp(-a);
+      }
+      let hi = c;
+      for (; hi < G; hi++) {
+        x = d - mu[hi];
+        const a = x * x * inv2;
+        if (!(a < cut)) break;
+        out[base + hi] = Math.exp(-a);
+      }
+      span[2 * u] = lo;
+      span[2 * u + 1] = hi - lo;
+    }
+  }
+}
+
+/** Distinct float32 values by their bits (open addressing): value bits -> dense id, in first-seen order. */
+export class FloatIds {
+  private keys = new Int32Array(0);
+  private ids = new Int32Array(0);
+  private mask = 0;
+  count = 0;
+
+  /** Empties the table, sized for up to `capacity` distinct values. */
+  reset(capacity: number): void {
+    let size = 16;
+    while (size < 2 * capacity) size <<= 1;
+    if (this.ids.length < size) {
+      this.keys = new Int32Array(size);
+      this.ids = new Int32Array(size);
+    }
+    this.mask = size - 1;
+    this.ids.fill(-1, 0, size);
+    this.count = 0;
+  }
+
+  /** The id of `bits`, or -1 - (slot to insert at) when it is new (then call add). */
+  find(bits: number): number {
+    let p = Math.imul(bits ^ (bits >>> 15), 0x2c1b3c6d) & this.mask;
+    for (;;) {
+      const id = this.ids[p];
+      if (id < 0) return -1 - p;
+      if (this.keys[p] === bits) return id;
+      p = (p + 1) & this.mask;
+    }
+  }
+
+  add(slot: number, bits: number): number {
+    this.keys[slot] = bits;
+    this.ids[slot] = this.count;
+    return this.count++;
+  }
 }
 
 /** Builds GraphBatches into grow-only buffers (the returned arrays are views; valid until the next build). */
@@ -90,7 +185,9 @@ export class BatchBuilder {
   private bond = new Float32Array(0);
   private bondIdx = new Int32Array(0);
   private dist = new Float32Array(0);
-  private readonly seen = new Map<number, number>();
+  private span = new Int32Array(0);
+  /** The distinct distances of the batch (float32 bits -> bond row). */
+  private readonly ids = new FloatIds();
   private crystal = new Int32Array(0);
   private counts = new Int32Array(0);
 
@@ -114,9 +211,10 @@ export class BatchBuilder {
     this.nbr = grow(this.nbr, E, (n) => new Int32Array(n));
     this.bondIdx = grow(this.bondIdx, E, (n) => new Int32Array(n));
     this.dist = grow(this.dist, E, (n) => new Float32Array(n));
-    const seen = this.seen;
-    seen.clear();
-    let U = 0;
+    const ids = this.ids;
+    ids.reset(E);
+    const bits = new Int32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
     this.crystal = grow(this.crystal, N, (n) => new Int32Array(n));
     this.counts = grow(this.counts, B, (n) => new Int32Array(n));
     let a0 = 0;
@@ -137,11 +235,13 @@ export class BatchBuilder {
         this.nbr[e0 + k] = a0 + j;
       }
       for (let k = 0; k < n * M; k++) {
+        // Distinct by value, as a Map of the numbers would be: +0 and -0 are one distance, NaN is one.
         const d = g.neighborDistance[k];
-        let u = seen.get(d);
-        if (u === undefined) {
-          u = U++;
-          seen.set(d, u);
+        asFloat[0] = d === 0 ? 0 : d;
+        const key = d !== d ? 0x7fc00000 : bits[0];
+        let u = ids.find(key);
+        if (u < 0) {
+          u = ids.add(-1 - u, key);
           this.dist[u] = d;
         }
         this.bondIdx[e0 + k] = u;
@@ -149,8 +249,10 @@ export class BatchBuilder {
       this.counts[b] = n;
       a0 += n;
     });
+    const U = ids.count;
     this.bond = grow(this.bond, U * G, (n) => new Float32Array(n));
-    this.basis.expandInto(this.dist.subarray(0, U), this.bond, 0);
+    this.span = grow(this.span, 2 * U, (n) => new Int32Array(n));
+    this.basis.expandSparseInto(this.dist, U, this.bond, this.span);
     return {
       numCrystals: B,
       numAtoms: N,
@@ -160,6 +262,7 @@ export class BatchBuilder {
       bondFeatures: this.bond.subarray(0, U * G),
       bondDim: G,
       numBonds: U,
+      bondSpan: this.span.subarray(0, 2 * U),
       bondIndex: this.bondIdx.subarray(0, E),
       crystalIndex: this.crystal.subarray(0, N),
       atomCounts: this.counts.subarray(0, B),
@@ -177,6 +280,8 @@ export interface BatchTensors {
   readonly bond: Tensor2D;
   /** Row of `bond` for each edge [E]. */
   readonly bondIndex: Tensor1D;
+  /** Nonzero span of each row of `bond` [2U] int32 (GraphBatch.bondSpan). */
+  readonly bondSpan: Tensor1D;
   readonly crystalIndex: Tensor1D;
   /** 1 / atoms per crystal, [B, 1]. */
   readonly invCounts: Tensor2D;
@@ -193,6 +298,7 @@ export function batchToTensors(b: GraphBatch): BatchTensors {
     nbr: tf.tensor1d(b.neighborIndex, 'int32'),
     bond: tf.tensor2d(b.bondFeatures, [b.numBonds, b.bondDim]),
     bondIndex: tf.tensor1d(b.bondIndex, 'int32'),
+    bondSpan: tf.tensor1d(b.bondSpan, 'int32'),
     crystalIndex: tf.tensor1d(b.crystalIndex, 'int32'),
     invCounts: tf.tensor2d(inv, [b.numCrystals, 1]),
   };
@@ -203,6 +309,7 @@ export function disposeBatchTensors(t: BatchTensors): void {
   t.nbr.dispose();
   t.bond.dispose();
   t.bondIndex.dispose();
+  t.bondSpan.dispose();
   t.crystalIndex.dispose();
   t.invCounts.dispose();
 }

@@ -25,7 +25,7 @@
  * Dimension letters (N, M, E, F, C, G, U, B, T, ...): docs/glossary.md.
  */
 import type { CrystalGraph } from '../graph/crystal-graph';
-import { BOND_CUTOFF_EXPONENT, type BondBasis } from './batch';
+import { type BondBasis, FloatIds } from './batch';
 
 export interface GroupedBatch {
   readonly numCrystals: number;
@@ -176,44 +176,6 @@ function sameSignature(d: Float32Array, c: Int32Array, a: number, b: number, M: 
   return true;
 }
 
-/** Distinct float32 values by their bits (open addressing): value bits -> dense id. */
-class FloatIds {
-  private keys = new Int32Array(0);
-  private ids = new Int32Array(0);
-  private mask = 0;
-  count = 0;
-
-  /** Empties the table, sized for up to `capacity` distinct values. */
-  reset(capacity: number): void {
-    let size = 16;
-    while (size < 2 * capacity) size <<= 1;
-    if (this.ids.length < size) {
-      this.keys = new Int32Array(size);
-      this.ids = new Int32Array(size);
-    }
-    this.mask = size - 1;
-    this.ids.fill(-1, 0, size);
-    this.count = 0;
-  }
-
-  /** The id of `bits`, or -1 - (slot to insert at) when it is new (then call add). */
-  find(bits: number): number {
-    let p = Math.imul(bits ^ (bits >>> 15), 0x2c1b3c6d) & this.mask;
-    for (;;) {
-      const id = this.ids[p];
-      if (id < 0) return -1 - p;
-      if (this.keys[p] === bits) return id;
-      p = (p + 1) & this.mask;
-    }
-  }
-
-  add(slot: number, bits: number): number {
-    this.keys[slot] = bits;
-    this.ids[slot] = this.count;
-    return this.count++;
-  }
-}
-
 /** Builds GroupedBatches into grow-only buffers (the returned arrays are views, valid until the next build). */
 export class GroupedBatchBuilder {
   private readonly refiner = new ColourRefiner();
@@ -343,7 +305,7 @@ export class GroupedBatchBuilder {
     const U = ids.count;
     this.bond = grow(this.bond, U * G, (n) => new Float32Array(n));
     this.span = grow(this.span, 2 * U, (n) => new Int32Array(n));
-    expandSparse(this.basis, distinct, U, this.bond, this.span);
+    this.basis.expandSparseInto(distinct, U, this.bond, this.span);
     return {
       numCrystals: B,
       numAtoms: N,
@@ -362,60 +324,5 @@ export class GroupedBatchBuilder {
       bondFeatures: this.bond.subarray(0, U * G),
       bondSpan: this.span.subarray(0, 2 * U),
     };
-  }
-}
-
-/**
- * BondBasis.expandInto for distances[0..U) into out [U, G], evaluating only the centres within the cut-off
- * (exp(-a) for a < BOND_CUTOFF_EXPONENT, the same float64 arithmetic, so the same float32 values), with the
- * span [first, count) of the nonzero centres of each row in span[2u], span[2u+1]. Other entries are 0.
- */
-export function expandSparse(basis: BondBasis, distances: ArrayLike<number>, U: number, out: Float32Array, span: Int32Array): void {
-  const mu = basis.centres;
-  const G = mu.length;
-  const inv2 = basis.inv2;
-  const cut = BOND_CUTOFF_EXPONENT;
-  const step = G > 1 ? mu[1] - mu[0] : 1;
-  out.fill(0, 0, U * G);
-  for (let u = 0; u < U; u++) {
-    const d = distances[u];
-    const base = u * G;
-    // centres are ascending: start at the nearest one and walk out both ways while inside the cut-off
-    let c = Math.round((d - mu[0]) / step);
-    c = c < 0 ? 0 : c >= G ? G - 1 : c;
-    let x = d - mu[c];
-    if (!(x * x * inv2 < cut)) {
-      // nothing near (a distance far outside the centres, or NaN): scan them all
-      let lo = -1;
-      let hi = -1;
-      for (let k = 0; k < G; k++) {
-        x = d - mu[k];
-        const a = x * x * inv2;
-        if (a < cut) {
-          out[base + k] = Math.exp(-a);
-          if (lo < 0) lo = k;
-          hi = k + 1;
-        }
-      }
-      span[2 * u] = lo < 0 ? 0 : lo;
-      span[2 * u + 1] = lo < 0 ? 0 : hi - lo;
-      continue;
-    }
-    let lo = c;
-    for (; lo > 0; lo--) {
-      x = d - mu[lo - 1];
-      const a = x * x * inv2;
-      if (!(a < cut)) break;
-      out[base + lo - 1] = Math.exp(-a);
-    }
-    let hi = c;
-    for (; hi < G; hi++) {
-      x = d - mu[hi];
-      const a = x * x * inv2;
-      if (!(a < cut)) break;
-      out[base + hi] = Math.exp(-a);
-    }
-    span[2 * u] = lo;
-    span[2 * u + 1] = hi - lo;
   }
 }

@@ -62,12 +62,14 @@ export function factoredPreactivation(aSelf: Tensor2D, aNbr: Tensor2D, bond: Ten
   return tf.add(tf.reshape(z, [N * M, C]), bond) as Tensor2D;
 }
 
-/** Bond input of a batch: Gaussian features of the distinct distances and the row of each edge. */
+/** Bond input of a batch: Gaussian features of the distinct distances, their nonzero spans and the row of each edge. */
 export interface BondInput {
   /** [U, G] */
   u: Tensor2D;
   /** [E] int32 */
   index: Tensor1D;
+  /** [2U] int32: first nonzero centre and count of nonzero centres of each row of u (GraphBatch.bondSpan). */
+  span: Tensor1D;
 }
 
 /** u W_bond per edge, [E, C]: project the U distinct rows, then gather (same as projecting every edge). */
@@ -115,7 +117,7 @@ export function convTrain(
   let edge: EdgeBlockOut;
   if (fused) {
     const wSN = tf.concat([w.wSelf, w.wNbr], 1) as Tensor2D;
-    edge = fusedConvCore(v, wSN, w.wBond, w.gamma1, w.beta1, bonds.u, bonds.index, nbr, M, eps);
+    edge = fusedConvCore(v, wSN, w.wBond, w.gamma1, w.beta1, bonds.u, bonds.span, bonds.index, nbr, M, eps);
   } else {
     const aSelf = tf.matMul(v, w.wSelf) as Tensor2D;
     const aNbr = tf.matMul(v, w.wNbr) as Tensor2D;

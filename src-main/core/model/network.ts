@@ -82,7 +82,7 @@ export function forwardTrain(
     const proj = dense(table, store.get(`${p}embed.w`), store.get(`${p}embed.b`));
     let v = tf.gather(proj, batch.atomTypes) as Tensor2D;
     for (let l = 0; l < config.numConv; l++) {
-      const r = convTrain(v, { u: batch.bond, index: batch.bondIndex }, batch.nbr, batch.M, convWeights(store, `${p}conv${l}`), eps, fused);
+      const r = convTrain(v, { u: batch.bond, index: batch.bondIndex, span: batch.bondSpan }, batch.nbr, batch.M, convWeights(store, `${p}conv${l}`), eps, fused);
       v = r.v;
       stats.push(
         { name: `${p}conv${l}.bn1`, mean: tf.keep(r.stats.mean1), variance: tf.keep(r.stats.var1), count: E },
@@ -216,7 +216,7 @@ export class FoldedNetwork {
     const cols: Tensor2D[] = new Array<Tensor2D>(T);
     for (const tw of this.towers) {
       let v = tf.gather(tw.tableProj, batch.atomTypes) as Tensor2D;
-      for (const c of tw.convs) v = convInfer(v, { u: batch.bond, index: batch.bondIndex }, batch.nbr, batch.M, c, fused);
+      for (const c of tw.convs) v = convInfer(v, { u: batch.bond, index: batch.bondIndex, span: batch.bondSpan }, batch.nbr, batch.M, c, fused);
       let h = tf.softplus(pool(v, batch)) as Tensor2D;
       for (const s of tw.shared) h = tf.softplus(dense(h, s.w, s.b)) as Tensor2D;
       for (const hd of tw.heads) {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { TensorRecord } from '../model/params';
+import { ADAM_STEP, type AdamStepAttrs, adamKernelAvailable } from '../compute/adam-kernel';
 
 export interface AdamOptions {
   beta1?: number;
@@ -61,6 +62,10 @@ export class Adam {
     const bc1 = 1 - Math.pow(this.beta1, t);
     const bc2 = 1 - Math.pow(this.beta2, t);
     const stepSize = lr / bc1;
+    if (adamKernelAvailable()) {
+      this.applyFused(params, grads, lr, stepSize, 1 / Math.sqrt(bc2), noDecay, lrFactor);
+      return;
+    }
     tf.tidy(() => {
       const b1 = tf.scalar(this.beta1);
       const nb1 = tf.scalar(1 - this.beta1);
@@ -70,12 +75,7 @@ export class Adam {
       const eps = tf.scalar(this.epsilon);
       const ss = tf.scalar(stepSize);
       const decay = this.weightDecay > 0 ? tf.scalar(1 - lr * this.weightDecay) : undefined;
-      for (const [name, p] of params) {
-        const g = grads[name];
-        if (!g) continue;
-        const f = lrFactor(name);
-        const m = this.slot(this.m, name, p);
-        const v = this.slot(this.v, name, p);
+      this.eachUpdate(params, grads, lrFactor, (name, p, g, m, v, f) => {
         const m1 = tf.add(tf.mul(m, b1), tf.mul(g, nb1));
         const v1 = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), nb2));
         m.assign(m1);
@@ -84,7 +84,39 @@ export class Adam {
         let base: Tensor = p;
         if (this.weightDecay > 0 && !noDecay(name)) base = tf.mul(p, f === 1 ? decay! : tf.scalar(1 - lr * f * this.weightDecay));
         p.assign(tf.sub(base, tf.mul(tf.div(m1, denom), f === 1 ? ss : tf.scalar(stepSize * f))));
-      }
+      });
+    });
+  }
+
+  /** Calls `update` for every parameter with a gradient, with its moment slots and learning-rate factor. */
+  private eachUpdate(
+    params: Map<string, Variable>, grads: Record<string, Tensor | null | undefined>, lrFactor: (name: string) => number,
+    update: (name: string, p: Variable, g: Tensor, m: Variable, v: Variable, f: number) => void,
+  ): void {
+    for (const [name, p] of params) {
+      const g = grads[name];
+      if (!g) continue;
+      update(name, p, g, this.slot(this.m, name, p), this.slot(this.v, name, p), lrFactor(name));
+    }
+  }
+
+  /** The same update as apply's tfjs ops (bit for bit), one ADAM_STEP kernel per parameter (compute/adam-kernel.ts). */
+  private applyFused(
+    params: Map<string, Variable>, grads: Record<string, Tensor | null | undefined>, lr: number, stepSize: number,
+    invSqrtBc2: number, noDecay: (name: string) => boolean, lrFactor: (name: string) => number,
+  ): void {
+    tf.tidy(() => {
+      this.eachUpdate(params, grads, lrFactor, (name, p, g, m, v, f) => {
+        const attrs: AdamStepAttrs = {
+          b1: this.beta1, nb1: 1 - this.beta1, b2: this.beta2, nb2: 1 - this.beta2, invSqrtBc2, eps: this.epsilon,
+          stepSize: stepSize * f,
+          decay: this.weightDecay > 0 && !noDecay(name) ? 1 - lr * f * this.weightDecay : 1,
+        };
+        const [p1, m1, v1] = tf.engine().runKernel(ADAM_STEP, { p, m, v, g }, attrs as never) as Tensor[];
+        m.assign(m1);
+        v.assign(v1);
+        p.assign(p1);
+      });
     });
   }
 
