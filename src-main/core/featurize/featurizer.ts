@@ -18,6 +18,9 @@ import type { FoundFile } from '../screen/file-walk';
 import type { GraphOutcome } from '../screen/predict-outcomes';
 import type { ModelWorkerData } from '../model/worker-predictor';
 
+/** Name of the featurize worker's bundle entry (out/main/featurize-worker.js; see workerScriptPath). */
+export const FEATURIZE_WORKER_NAME = 'featurize-worker';
+
 export interface FeaturizedChunk {
   readonly files: FeaturizedFile[];
   /** Graphs referenced by the entries' `graph` index. */

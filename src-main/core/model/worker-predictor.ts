@@ -12,7 +12,8 @@ import path from 'node:path';
 import type { CrystalGraph } from '../graph/crystal-graph';
 import { decodeGraphs, encodeGraphs } from '../graph/graph-codec';
 import { currentBackend, initBackend } from '../compute/backend';
-import { WorkerPool } from '../parallel/worker-pool';
+import { WorkerPool, workerScriptPath } from '../parallel/worker-pool';
+import { FEATURIZE_WORKER_NAME } from '../featurize/featurizer';
 import { Predictor, type PredictionResult } from './predictor';
 
 /** What a worker needs to load the model itself. */
@@ -111,4 +112,36 @@ export async function predictInWorkers(graphs: readonly CrystalGraph[], spec: Wo
   } finally {
     await pool.close();
   }
+}
+
+export interface PredictOnThreadsOptions {
+  /** Worker threads; 0 predicts on this thread. */
+  readonly threads: number;
+  /** The bundle folder `predictor` was loaded from (the workers load it too). */
+  readonly bundleDir: string;
+  /** Bundled worker script (default: the featurize worker next to the running bundle). */
+  readonly workerScript?: string;
+  /** Says why the workers were not used when they failed. */
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * `predictor.predict(graphs)`, on `threads` worker threads where they can be used (a bundled worker script, a wasm or
+ * cpu backend, a model the workers can load), else on this thread; the result is the same either way.
+ */
+export async function predictOnThreads(
+  predictor: Predictor,
+  graphs: readonly CrystalGraph[],
+  options: PredictOnThreadsOptions,
+): Promise<PredictionResult & { threads: number }> {
+  const spec = workerModelSpec(options.bundleDir);
+  const workerScript = options.workerScript ?? workerScriptPath(FEATURIZE_WORKER_NAME);
+  if (options.threads >= 1 && spec && workerScript && graphs.length > 0) {
+    try {
+      return { ...(await predictInWorkers(graphs, spec, { threads: options.threads, workerScript })), threads: options.threads };
+    } catch (err) {
+      options.onWarning?.(`prediction workers failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); predicting on the main thread`);
+    }
+  }
+  return { ...predictor.predict(graphs), threads: 0 };
 }

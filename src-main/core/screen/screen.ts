@@ -28,15 +28,15 @@ import { DurableAppender, csvLine } from './csv-writer';
 import { DomainChecker } from './domain';
 import { acquireLock, LockError } from '../fs/lock-file';
 import { SkipTally, STRUCTURE_FILE_KINDS, countStructureFiles, describeSkipped, walkStructureFiles, type FoundFile, type SkipSummary } from './file-walk';
-import { createFeaturizer, type ChunkFeaturizer, type FeaturizedChunk } from '../featurize/featurizer';
+import { createFeaturizer, FEATURIZE_WORKER_NAME, type ChunkFeaturizer, type FeaturizedChunk } from '../featurize/featurizer';
 import type { ScreeningModel } from './model';
 import { ResumeError, readResumeState } from './resume';
 import { inShard, validateShard, type ShardSpec } from './shard';
 
 export const DEFAULT_CHUNK_SIZE = 64;
 export const DEFAULT_BATCH_SIZE = 512;
-/** Name of the worker bundle entry (out/main/featurize-worker.js). */
-export const SCREEN_WORKER_NAME = 'featurize-worker';
+/** Name of the worker bundle entry screening uses (out/main/featurize-worker.js). */
+export const SCREEN_WORKER_NAME = FEATURIZE_WORKER_NAME;
 
 export interface ScreenOptions {
   /** Folder with the structure files. */
