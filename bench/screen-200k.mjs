@@ -19,10 +19,11 @@
  * shard options. Every process runs under `nice -n 10` (--nice).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, DEFAULT_MODEL, ROOT, SHARED_DATASETS, machine, parseScreenSummary, requireBuiltCli, runCli } from './screen-run.mjs';
+import { CLI, DEFAULT_MODEL, ROOT, SHARED_DATASETS, machine, parseScreenSummary, readArgs, requireBuiltCli, runCli } from './screen-run.mjs';
 
 const MARKER = '.generated.json';
 const SLURM_LOCAL = path.join(ROOT, 'scripts', 'slurm-local.sh');
@@ -43,12 +44,8 @@ function parseArgs(argv) {
     keep: false,
     json: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
+  const usage = 'node bench/screen-200k.mjs [FOLDER] [--files 200000] [--seed 1] [--shards 8] [--model DIR] [--nice 10] [--no-slurm] [--parallel 2] [--skip-local] [--keep] [--json]';
+  readArgs(argv, usage, (a, next) => {
     if (a === '--files') opts.files = Number(next());
     else if (a === '--seed') opts.seed = Number(next());
     else if (a === '--shards') opts.shards = Number(next());
@@ -60,25 +57,29 @@ function parseArgs(argv) {
     else if (a === '--skip-local') opts.local = false;
     else if (a === '--keep') opts.keep = true;
     else if (a === '--json') opts.json = true;
-    else if (a === '--help' || a === '-h') {
-      console.log('node bench/screen-200k.mjs [FOLDER] [--files 200000] [--seed 1] [--shards 8] [--model DIR] [--nice 10] [--no-slurm] [--parallel 2] [--skip-local] [--keep] [--json]');
-      process.exit(0);
-    } else if (!a.startsWith('--')) opts.folder = path.resolve(a);
-    else throw new Error(`unknown argument ${a}`);
-  }
+    else if (!a.startsWith('--')) opts.folder = path.resolve(a);
+    else return false;
+    return true;
+  });
   for (const k of ['files', 'shards', 'parallel']) if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new Error(`--${k} must be a positive integer`);
   return opts;
 }
 
-/** mulberry32: a small deterministic PRNG, uniform in [0, 1). */
-function rng(seed) {
-  let s = seed >>> 0;
+/**
+ * Uniform numbers in [0, 1) for file number `file`: SHA-256 of (seed, file, block) in counter mode, 8 numbers per
+ * block. A file depends only on the seed and its number.
+ */
+function fileRandom(seed, file) {
+  let block = 0;
+  let words = new Uint32Array(0);
+  let at = 0;
   return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    if (at === words.length) {
+      const digest = createHash('sha256').update(`${seed}:${file}:${block++}`).digest();
+      words = new Uint32Array(Uint8Array.from(digest).buffer);
+      at = 0;
+    }
+    return words[at++] / 4294967296;
   };
 }
 
@@ -163,7 +164,6 @@ function generate(opts) {
   fs.mkdirSync(opts.folder, { recursive: true });
   const sources = fs.readdirSync(opts.source).filter((f) => f.endsWith('.cif')).sort();
   if (sources.length === 0) throw new Error(`${opts.source} holds no CIF`);
-  const random = rng(opts.seed);
   const cache = new Map();
   const t0 = performance.now();
   let bytes = 0;
@@ -175,7 +175,7 @@ function generate(opts) {
       text = fs.readFileSync(path.join(opts.source, src), 'utf8');
       if (cache.size < sources.length) cache.set(src, text);
     }
-    const cif = perturbCif(text, random);
+    const cif = perturbCif(text, fileRandom(opts.seed, i));
     if (cif === undefined) continue;
     const name = `${String(written).padStart(6, '0')}-${src}`;
     fs.writeFileSync(path.join(opts.folder, name), cif);

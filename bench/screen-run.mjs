@@ -15,6 +15,25 @@ export const SHARED_DATASETS = path.resolve(ROOT, '..', 'shared', 'datasets');
 /** The shipped default model (`mtcgcnn screen` without --model). */
 export const DEFAULT_MODEL = path.join(ROOT, 'resources', 'models', 'mtcgcnn-e4-mp25k');
 
+/**
+ * Reads a benchmark's arguments: `take(arg, value)` handles one (calling value() for the next argument) and returns
+ * false for an unknown one; --help prints `usage` and exits.
+ */
+export function readArgs(argv, usage, take) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      console.log(usage);
+      process.exit(0);
+    }
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${arg} needs a value`);
+      return argv[++i];
+    };
+    if (!take(arg, value)) throw new Error(`unknown argument ${arg}`);
+  }
+}
+
 export function requireBuiltCli() {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
 }

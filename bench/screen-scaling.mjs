@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_MODEL, SHARED_DATASETS, machine, parseScreenSummary, requireBuiltCli, runCli } from './screen-run.mjs';
+import { DEFAULT_MODEL, SHARED_DATASETS, machine, parseScreenSummary, readArgs, requireBuiltCli, runCli } from './screen-run.mjs';
 
 function parseArgs(argv) {
   const cores = os.cpus().length;
@@ -28,23 +28,16 @@ function parseArgs(argv) {
     repeat: 2,
     json: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
+  readArgs(argv, 'node bench/screen-scaling.mjs [--dir CIF_DIR] [--files 5000] [--model DIR] [--workers 0,1,2,4,8] [--repeat 2] [--json]', (a, next) => {
     if (a === '--dir') opts.dir = path.resolve(next());
     else if (a === '--files') opts.files = Number(next());
     else if (a === '--model') opts.model = path.resolve(next());
     else if (a === '--workers') opts.workers = next().split(',').map(Number);
     else if (a === '--repeat') opts.repeat = Number(next());
     else if (a === '--json') opts.json = true;
-    else if (a === '--help' || a === '-h') {
-      console.log('node bench/screen-scaling.mjs [--dir CIF_DIR] [--files 5000] [--model DIR] [--workers 0,1,2,4,8] [--repeat 2] [--json]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
+    else return false;
+    return true;
+  });
   if (!Number.isInteger(opts.files) || opts.files < 1) throw new Error('--files must be a positive integer');
   if (opts.workers.some((k) => !Number.isInteger(k) || k < 0)) throw new Error('--workers takes non-negative integers, e.g. 0,1,2,4');
   return opts;

@@ -16,29 +16,22 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, DEFAULT_MODEL, SHARED_DATASETS as SHARED, countStructureFiles, machine, parseScreenSummary, requireBuiltCli, runCli } from './screen-run.mjs';
+import { CLI, DEFAULT_MODEL, SHARED_DATASETS as SHARED, countStructureFiles, machine, parseScreenSummary, readArgs, requireBuiltCli, runCli } from './screen-run.mjs';
 
 const TARGET_FILES_PER_SECOND = 500;
 
 function parseArgs(argv) {
   const opts = { dir: path.join(SHARED, 'mp-cgcnn-25k'), model: DEFAULT_MODEL, tiny: false, workers: undefined, batchSize: undefined, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
+  readArgs(argv, 'node bench/screen.mjs [--model MODEL_DIR | --tiny] [--dir CIF_DIR] [--workers K] [--batch-size N] [--json]', (a, next) => {
     if (a === '--dir') opts.dir = path.resolve(next());
     else if (a === '--model') opts.model = path.resolve(next());
     else if (a === '--tiny') opts.tiny = true;
     else if (a === '--workers') opts.workers = next();
     else if (a === '--batch-size') opts.batchSize = next();
     else if (a === '--json') opts.json = true;
-    else if (a === '--help' || a === '-h') {
-      console.log('node bench/screen.mjs [--model MODEL_DIR | --tiny] [--dir CIF_DIR] [--workers K] [--batch-size N] [--json]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
+    else return false;
+    return true;
+  });
   return opts;
 }
 
