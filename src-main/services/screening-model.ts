@@ -1,5 +1,6 @@
 /** Adapts a trained model bundle (src-main/core/model) to what screening needs (src-main/core/screen). */
 import { Predictor } from '../core/model/predictor';
+import { workerModelSpec } from '../core/model/worker-predictor';
 import { resolveTask } from '../core/model/config';
 import { resolveModel, type CatalogueOptions, type ResolvedModel } from '../core/catalogue';
 import type { ScreeningDomain, ScreeningModel } from '../core/screen/model';
@@ -8,6 +9,7 @@ async function loadBundleForScreening(modelDir: string): Promise<ScreeningModel>
   const predictor = await Predictor.load(modelDir);
   const bundle = predictor.bundle;
   const domain: ScreeningDomain = bundle.json.domain ?? { elements: [], minAtoms: 1, maxAtoms: Number.MAX_SAFE_INTEGER };
+  const workerModel = workerModelSpec(modelDir);
   return {
     tasks: predictor.tasks.map((t) => {
       const r = resolveTask(t);
@@ -18,6 +20,7 @@ async function loadBundleForScreening(modelDir: string): Promise<ScreeningModel>
     domain,
     graphSettings: bundle.graphSettings,
     predict: async (graphs) => predictor.predict(graphs),
+    ...(workerModel ? { workerModel } : {}),
   };
 }
 

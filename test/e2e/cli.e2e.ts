@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildCrystalGraph } from '../../src-main/core/graph/build-graph';
 import { readStructureFileSync } from '../../src-main/core/io';
 import pkg from '../../package.json';
-import { HAVE_SAMPLE, SAMPLE_DIR as SAMPLE } from '../shared-data';
+import { HAVE_SAMPLE, MP_SMALL_DIR, SAMPLE_DIR as SAMPLE } from '../shared-data';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'out', 'main', 'cli.js');
@@ -58,5 +58,27 @@ describe('mtcgcnn (built CLI)', () => {
     }
     // The second run is served from the graph cache.
     expect(JSON.parse(mtcgcnn('featurize', SAMPLE, '--json').stdout)).toMatchObject({ fromCache: 100, built: 0 });
+  });
+
+  it('screen and evaluate predict on worker threads (--workers), with the same rows and metrics as on the main thread', () => {
+    const csv = (k: number): string => path.join(home, `screen-k${k}.csv`);
+    const main = mtcgcnn('screen', MP_SMALL_DIR, '--out', csv(0), '--workers', '0');
+    expect(main.status, main.stderr).toBe(0);
+    expect(main.stdout).toMatch(/, in-process -> /);
+    const two = mtcgcnn('screen', MP_SMALL_DIR, '--out', csv(2), '--workers', '2');
+    expect(two.status, two.stderr).toBe(0);
+    expect(two.stdout).toMatch(/^screened 41 files \(41 rows\) .*, 2 worker threads \(featurize \+ predict\) -> /);
+    expect(readFileSync(csv(2), 'utf8')).toBe(readFileSync(csv(0), 'utf8'));
+    expect(mtcgcnn('screen', '--help').stdout).toMatch(/--workers K +worker threads that read, featurize and predict the files, .*\(default: all logical cores, \d+ here\)/);
+
+    const out = (k: number, what: string): string => path.join(home, `evaluate-k${k}.${what}`);
+    for (const k of [0, 2]) {
+      const r = mtcgcnn('evaluate', MP_SMALL_DIR, '--out', out(k, 'json'), '--predictions', out(k, 'csv'), '--workers', String(k));
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(k === 0 ? '(predicted on the main thread)' : '(predicted on 2 worker threads)');
+    }
+    expect(readFileSync(out(2, 'csv'), 'utf8')).toBe(readFileSync(out(0, 'csv'), 'utf8'));
+    expect(readFileSync(out(2, 'json'), 'utf8')).toBe(readFileSync(out(0, 'json'), 'utf8'));
+    expect(readFileSync(out(0, 'csv'), 'utf8').trim().split('\n')).toHaveLength(42);
   });
 });

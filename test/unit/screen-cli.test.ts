@@ -51,7 +51,9 @@ describe('mtcgcnn screen', () => {
     expect(again.err).toMatch(/already exists: use --resume .* or --force/);
     expect(fs.readFileSync(out, 'utf8')).toBe(first);
 
-    const resumed = await run(screen, fx.dir, '--model', 'MODEL', '--out', out, '--resume', '--threads', '0');
+    // --workers, and its earlier name --threads (above), set the worker threads; both at once is a usage error.
+    expect((await run(screen, fx.dir, '--model', 'MODEL', '--out', out, '--resume', '--threads', '0', '--workers', '0')).code).toBe(2);
+    const resumed = await run(screen, fx.dir, '--model', 'MODEL', '--out', out, '--resume', '--workers', '0');
     expect(resumed.code).toBe(3);
     expect(resumed.err).toMatch(new RegExp(`${nBad} files failed \\(\\d+ of them in earlier runs\\)`));
     expect(resumed.out).toMatch(/files were already in/);
@@ -129,7 +131,7 @@ describe('mtcgcnn slurm', () => {
       expect(script).toContain(line + '\n');
     }
     expect(script).toContain(
-      `mtcgcnn screen ${fx.dir} --model ${path.resolve('MODEL')} --out ${outDir}/shard-\${SLURM_ARRAY_TASK_ID}.csv --shard "\${SLURM_ARRAY_TASK_ID}/4" --resume --threads "$threads" --recursive`,
+      `mtcgcnn screen ${fx.dir} --model ${path.resolve('MODEL')} --out ${outDir}/shard-\${SLURM_ARRAY_TASK_ID}.csv --shard "\${SLURM_ARRAY_TASK_ID}/4" --resume --workers "$cpus" --recursive`,
     );
     expect(script).toContain('cpus="${SLURM_CPUS_PER_TASK:-8}"\n');
     expect(script).toContain(`mtcgcnn merge ${outDir}/shard-*.csv --out ${outDir}/all.csv`);
@@ -146,7 +148,7 @@ describe('mtcgcnn slurm', () => {
     expect(res.status).toBe(0); // exit 3 (some files failed) is not a task failure
     expect(res.stderr).toMatch(/shard 3\/4: some files could not be screened/);
     expect(fs.readFileSync(path.join(work, 'args.txt'), 'utf8').trim().split('\n')).toEqual([
-      'screen', fx.dir, '--model', path.resolve('MODEL'), '--out', `${outDir}/shard-3.csv`, '--shard', '3/4', '--resume', '--threads', '7', '--recursive',
+      'screen', fx.dir, '--model', path.resolve('MODEL'), '--out', `${outDir}/shard-3.csv`, '--shard', '3/4', '--resume', '--workers', '8', '--recursive',
     ]);
     const outside = spawnSync('bash', ['-c', stubbed], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '' }, encoding: 'utf8' });
     expect(outside.status).toBe(2);

@@ -4,6 +4,9 @@ import { CommandFailure, requiredString, stringOption } from '../command';
 import { loadLabelledDataset } from '../../core/featurize/labelled-dataset';
 import { evaluatePredictions } from '../../core/metrics/summary';
 import { Predictor } from '../../core/model/predictor';
+import { predictOnThreads } from '../../core/model/worker-predictor';
+import { defaultThreadCount } from '../../core/parallel/worker-pool';
+import { workersOption, workersOptionSpec } from '../workers-option';
 import { csvLine } from '../../core/screen/csv-writer';
 import { writeFileAtomicSync } from '../../core/fs/atomic-write';
 import { graphCacheDir } from '../../core/studio-home';
@@ -19,6 +22,7 @@ export const evaluateCommand: Command = {
     model: modelOptionSpec('model folder'),
     out: { type: 'string', valueName: 'metrics.json', description: 'where to write the metrics (required)' },
     predictions: { type: 'string', valueName: 'preds.csv', description: 'also write per-crystal true and predicted values' },
+    workers: workersOptionSpec('featurize and predict the crystals'),
   },
   details: `Without --model the shipped default model is evaluated (mtcgcnn models lists it and the models you trained or
 installed; --model also takes their names). The model's tasks are matched to the dataset's columns by name. metrics.json:
@@ -27,11 +31,12 @@ installed; --model also takes their names). The model's tasks are matched to the
   async run(args, io) {
     const dir = path.resolve(args.positionals[0]);
     const outFile = path.resolve(requiredString(args, 'out'));
+    const workers = workersOption(args) ?? defaultThreadCount();
     const modelDir = resolveModelOption(args, io).dir;
     const predictor = await Predictor.load(modelDir).catch((e: unknown) => {
       throw new CommandFailure(e instanceof Error ? e.message : String(e));
     });
-    const data = await loadLabelledDataset(dir, { settings: predictor.bundle.graphSettings, cacheDir: graphCacheDir() }).catch((e: unknown) => {
+    const data = await loadLabelledDataset(dir, { settings: predictor.bundle.graphSettings, cacheDir: graphCacheDir(), threads: workers }).catch((e: unknown) => {
       throw new CommandFailure(e instanceof Error ? e.message : String(e));
     });
     const columns = predictor.tasks.map((t) => {
@@ -39,7 +44,7 @@ installed; --model also takes their names). The model's tasks are matched to the
       if (c < 0) throw new CommandFailure(`the model predicts "${t.name}" but ${data.scan.idPropFile} has no such column (columns: ${data.scan.tasks.map((d) => d.name).join(', ')})`);
       return c;
     });
-    const pred = predictor.predict(data.graphs);
+    const pred = await predictOnThreads(predictor, data.graphs, { threads: workers, bundleDir: modelDir, onWarning: (m) => io.err(`warning: ${m}`) });
     const metrics = evaluatePredictions(predictor.tasks, columns.map((c) => data.labels[c]), pred.mean, { decisionThresholds: predictor.bundle.decisionThresholds });
     const doc = { ...metrics, model: modelDir, dataset: { dir, crystals: data.graphs.length, unreadable: data.failed.length, contentHash: data.contentHash } };
     writeFileAtomicSync(outFile, JSON.stringify(doc, null, 2) + '\n');
@@ -53,7 +58,7 @@ installed; --model also takes their names). The model's tasks are matched to the
       writeFileAtomicSync(path.resolve(predFile), lines.join(''));
     }
     io.out(formatMetricsTable(metrics, `${path.basename(dir)} (${data.graphs.length} crystals)`));
-    io.out(`metrics written to ${outFile}`);
+    io.out(`metrics written to ${outFile} (predicted ${pred.threads > 0 ? `on ${pred.threads} worker threads` : 'on the main thread'})`);
     if (data.failed.length) io.err(`${data.failed.length} unreadable files were left out (first: ${data.failed[0].id}: ${data.failed[0].reason})`);
     return 0;
   },

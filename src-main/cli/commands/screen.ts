@@ -7,8 +7,9 @@
 import type { Command, CommandIo } from '../command';
 import { booleanOption, choiceOption, CommandFailure, numberOption, requiredString, stringOption, UsageError } from '../command';
 import { formatSeconds } from '../progress';
+import { workersOption, workersOptionSpec } from '../workers-option';
 import { modelArgument, modelOptionSpec, resolveModelArgument, type ModelResolver } from '../model-option';
-import { describeSkipped, parseShard, screenFolder, ScreenError, type ScreeningModel, type ScreenProgress, type ShardSpec } from '../../core/screen';
+import { describeSkipped, parseShard, screenFolder, ScreenError, type ScreeningModel, type ScreenProgress, type ScreenSummary, type ShardSpec } from '../../core/screen';
 
 /**
  * Loads a trained model folder as a ScreeningModel (throws with a one-line reason). With `resolveModel`, --model
@@ -32,6 +33,12 @@ export function formatScreenProgress(p: ScreenProgress): string {
   return `screen: ${p.done}/${p.total} files (${pct}%), ${rate}${failed}, elapsed ${formatSeconds(p.elapsedSeconds)}, ETA ${eta}`;
 }
 
+/** Where the work ran, e.g. "4 worker threads (featurize + predict)". */
+function describeThreads(s: Pick<ScreenSummary, 'featurizer' | 'predictor' | 'threads'>): string {
+  if (s.featurizer !== 'workers') return 'in-process';
+  return `${s.threads} worker threads (${s.predictor === 'workers' ? 'featurize + predict' : 'featurize; predicted on the main thread'})`;
+}
+
 const notWired: ScreeningModelLoader = async () => {
   throw new CommandFailure('this build cannot load models for screening yet (no model loader registered)');
 };
@@ -49,7 +56,8 @@ export function createScreenCommand(loadModel: ScreeningModelLoader = notWired):
       shard: { type: 'string', valueName: 'I/N', description: 'screen only shard I of N (1-based; by a hash of the relative path)' },
       resume: { type: 'boolean', description: 'continue an existing output: skip files already in it, append the rest' },
       force: { type: 'boolean', description: 'overwrite an existing output' },
-      threads: { type: 'string', valueName: 'N', description: 'featurization worker threads (0: none)', default: 'logical cores - 1' },
+      workers: workersOptionSpec('read, featurize and predict the files'),
+      threads: { type: 'string', valueName: 'K', description: 'the earlier name of --workers (scripts written for it keep working)' },
       'batch-size': { type: 'string', valueName: 'N', description: 'crystals per prediction batch', default: '512' },
       'chunk-size': { type: 'string', valueName: 'N', description: 'files per featurization task', default: '64' },
       'partial-occupancy': {
@@ -92,7 +100,8 @@ Examples: mtcgcnn screen ./candidates --out hits.csv --recursive
       const resume = booleanOption(args, 'resume');
       const force = booleanOption(args, 'force');
       if (resume && force) throw new UsageError('--resume and --force exclude each other');
-      const threads = stringOption(args, 'threads') === undefined ? undefined : numberOption(args, 'threads', 0, { min: 0, max: 1024, integer: true });
+      if (stringOption(args, 'workers') !== undefined && stringOption(args, 'threads') !== undefined) throw new UsageError('--workers and --threads are the same option: give one');
+      const threads = workersOption(args) ?? workersOption(args, 'threads');
       const batchSize = numberOption(args, 'batch-size', 512, { min: 1, max: 1_000_000, integer: true });
       const chunkSize = numberOption(args, 'chunk-size', 64, { min: 1, max: 100_000, integer: true });
       const partialOccupancy = choiceOption(args, 'partial-occupancy', ['refuse', 'majority'] as const, 'refuse');
@@ -172,7 +181,7 @@ async function runScreen(io: CommandIo, o: ScreenCliOptions, model: ScreeningMod
     const skipped = summary.skipped > 0 ? `; ${summary.skipped} files were already in ${o.outPath}` : '';
     io.out(
       `screened ${summary.files} files (${summary.rows} rows) in ${formatSeconds(summary.elapsedSeconds)}, ` +
-        `${summary.ratePerSecond.toFixed(1)} files/s, ${summary.featurizer === 'workers' ? `${summary.threads} worker threads` : 'in-process'}${skipped} -> ${o.outPath}`,
+        `${summary.ratePerSecond.toFixed(1)} files/s, ${describeThreads(summary)}${skipped} -> ${o.outPath}`,
     );
     const notRead = describeSkipped(summary.notRead);
     if (notRead !== '') io.err(notRead);

@@ -23,7 +23,7 @@ export const slurmCommand: Command = {
     recursive: { type: 'boolean', short: 'r', description: 'also screen subfolders' },
     partition: { type: 'string', valueName: 'P', description: 'Slurm partition' },
     time: { type: 'string', valueName: 'HH:MM:SS', description: 'wall time per task', default: DEFAULT_SLURM.time },
-    'cpus-per-task': { type: 'string', valueName: 'C', description: 'CPUs per task (the featurization threads)', default: String(DEFAULT_SLURM.cpusPerTask) },
+    'cpus-per-task': { type: 'string', valueName: 'C', description: 'CPUs per task (one screening worker thread each)', default: String(DEFAULT_SLURM.cpusPerTask) },
     mem: { type: 'string', valueName: 'SIZE', description: 'memory per task', default: DEFAULT_SLURM.mem },
     'job-name': { type: 'string', valueName: 'NAME', description: 'Slurm job name', default: DEFAULT_SLURM.jobName },
     mtcgcnn: { type: 'string', valueName: 'CMD', description: 'how the cluster runs the CLI, e.g. "node /opt/mtcgcnn/cli.js"', default: 'mtcgcnn' },

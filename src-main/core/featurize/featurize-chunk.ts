@@ -9,6 +9,7 @@ import { buildCrystalGraph } from '../graph/build-graph';
 import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
 import { encodeGraphs } from '../graph/graph-codec';
 import type { FoundFile } from '../screen/file-walk';
+import type { GraphOutcome } from '../screen/predict-outcomes';
 
 export interface FeaturizeRequest {
   readonly files: readonly FoundFile[];
@@ -37,6 +38,8 @@ export interface FeaturizeResponse {
   readonly files: FeaturizedFile[];
   /** The chunk's graphs in the graph codec's binary form (one transferable buffer). */
   readonly graphs: Uint8Array;
+  /** One per graph, when the worker also predicted them (a worker given a model: model-tasks.ts). */
+  readonly predictions?: GraphOutcome[];
 }
 
 /** One-line reason for the CSV error column, e.g. "truncated (line 31): the file ends inside a loop". */
@@ -83,9 +86,15 @@ export function featurizeFile(file: FoundFile, graphSettings: GraphSettings, rea
   return { relPath: file.relPath, entries, warnings };
 }
 
-/** The whole task (synchronous; what a worker runs). */
-export function featurizeChunk(req: FeaturizeRequest): FeaturizeResponse {
+/** The files of a task with their graphs (unpacked). */
+export function featurizeFiles(req: FeaturizeRequest): { files: FeaturizedFile[]; graphs: CrystalGraph[] } {
   const graphs: CrystalGraph[] = [];
   const files = req.files.map((f) => featurizeFile(f, req.graphSettings, req.readOptions, graphs));
+  return { files, graphs };
+}
+
+/** The whole task (synchronous; what a worker runs). */
+export function featurizeChunk(req: FeaturizeRequest): FeaturizeResponse {
+  const { files, graphs } = featurizeFiles(req);
   return { files, graphs: encodeGraphs(graphs) };
 }

@@ -12,7 +12,7 @@ import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
 import { GraphCache, type GraphCacheEntry } from '../graph/graph-cache';
 import type { ReadOptions } from '../io';
 import { workerScriptPath, defaultThreadCount } from '../parallel/worker-pool';
-import { createFeaturizer, type ChunkFeaturizer } from './featurizer';
+import { createFeaturizer, FEATURIZE_WORKER_NAME, type ChunkFeaturizer } from './featurizer';
 
 export interface FeaturizeEntry {
   readonly id: string;
@@ -62,7 +62,7 @@ export async function featurizeDataset(entries: readonly FeaturizeEntry[], optio
     graphSettings: options.settings,
     readOptions,
     threads,
-    workerScript: workerScriptPath('featurize-worker'),
+    workerScript: workerScriptPath(FEATURIZE_WORKER_NAME),
   });
   const graphs: (CrystalGraph | undefined)[] = new Array(entries.length).fill(undefined);
   const errors: FeaturizeError[] = [];

@@ -15,11 +15,18 @@ import { fileStem } from '../io/util';
 import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
 import type { ReadOptions } from '../io';
 import type { FoundFile } from '../screen/file-walk';
+import type { GraphOutcome } from '../screen/predict-outcomes';
+import type { ModelWorkerData } from '../model/worker-predictor';
+
+/** Name of the featurize worker's bundle entry (out/main/featurize-worker.js; see workerScriptPath). */
+export const FEATURIZE_WORKER_NAME = 'featurize-worker';
 
 export interface FeaturizedChunk {
   readonly files: FeaturizedFile[];
   /** Graphs referenced by the entries' `graph` index. */
   readonly graphs: CrystalGraph[];
+  /** One per graph when the workers predicted them too (workers given a model); absent: not predicted yet. */
+  readonly predictions?: readonly GraphOutcome[];
 }
 
 export interface ChunkFeaturizer {
@@ -76,6 +83,7 @@ function errorChunk(file: FoundFile, reason: string): FeaturizedChunk {
   return { files: [{ relPath: file.relPath, entries: [{ id: fileStem(file.relPath), error: reason }], warnings: [] }], graphs: [] };
 }
 
+/** The parts as one chunk; with predictions only when every part that has graphs came with them. */
 function concatChunks(parts: readonly FeaturizedChunk[]): FeaturizedChunk {
   const files: FeaturizedFile[] = [];
   const graphs: CrystalGraph[] = [];
@@ -84,7 +92,13 @@ function concatChunks(parts: readonly FeaturizedChunk[]): FeaturizedChunk {
     graphs.push(...p.graphs);
     for (const f of p.files) files.push({ ...f, entries: f.entries.map((e) => (e.graph === undefined ? e : { ...e, graph: e.graph + base })) });
   }
-  return { files, graphs };
+  const predicted = parts.some((p) => p.predictions) && parts.every((p) => p.predictions || p.graphs.length === 0);
+  return predicted ? { files, graphs, predictions: parts.flatMap((p) => p.predictions ?? []) } : { files, graphs };
+}
+
+function fromResponse(res: FeaturizeResponse): FeaturizedChunk {
+  const graphs = decodeGraphs(res.graphs);
+  return res.predictions && res.predictions.length === graphs.length ? { files: res.files, graphs, predictions: res.predictions } : { files: res.files, graphs };
 }
 
 export class WorkerFeaturizer implements ChunkFeaturizer {
@@ -148,7 +162,7 @@ export class WorkerFeaturizer implements ChunkFeaturizer {
       // at a time on a separate one-worker pool, where a crash can only be the fault of that file.
       return concatChunks(await Promise.all(files.map((f) => this.quarantined(f))));
     }
-    return { files: res.files, graphs: decodeGraphs(res.graphs) };
+    return fromResponse(res);
   }
 
   private quarantined(file: FoundFile): Promise<FeaturizedChunk> {
@@ -156,8 +170,7 @@ export class WorkerFeaturizer implements ChunkFeaturizer {
       if (this.closed) throw new Error('featurizer closed');
       const pool = (this.quarantinePool ??= this.createPool(1));
       try {
-        const res = await pool.run(this.request([file]));
-        return { files: res.files, graphs: decodeGraphs(res.graphs) };
+        return fromResponse(await pool.run(this.request([file])));
       } catch (err) {
         if (this.closed) throw err;
         this.quarantinePool = undefined;
@@ -203,6 +216,8 @@ export interface CreateFeaturizerOptions extends FeaturizerConfig {
    * while the calling thread is busy (see WorkerPoolOptions.tasksPerWorker).
    */
   readonly tasksPerWorker?: number;
+  /** Starts the workers with a model, so that they predict each chunk too (FeaturizedChunk.predictions). */
+  readonly workerData?: ModelWorkerData;
 }
 
 export function createFeaturizer(options: CreateFeaturizerOptions): ChunkFeaturizer {
@@ -210,7 +225,7 @@ export function createFeaturizer(options: CreateFeaturizerOptions): ChunkFeaturi
   const script = options.workerScript;
   const poolOptions = { tasksPerWorker: options.tasksPerWorker ?? 1 };
   return new WorkerFeaturizer(
-    (size) => new WorkerPool<FeaturizeRequest, FeaturizeResponse>(script, size, undefined, poolOptions),
+    (size) => new WorkerPool<FeaturizeRequest, FeaturizeResponse>(script, size, options.workerData, poolOptions),
     options.threads,
     options,
   );

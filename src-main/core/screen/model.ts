@@ -3,6 +3,7 @@
  * predictor (src-main/core/model) to it, and tests can supply a tiny deterministic stand-in.
  */
 import type { CrystalGraph, GraphSettings } from '../graph/crystal-graph';
+import type { WorkerModelSpec } from '../model/worker-predictor';
 
 export interface ScreeningTask {
   /** Property name as in the training CSV, e.g. "band_gap". */
@@ -49,4 +50,9 @@ export interface ScreeningModel {
   readonly decisionThresholds?: Readonly<Record<string, number>>;
   /** Predicts a batch of graphs (any size up to the batch size screening uses). */
   predict(graphs: readonly CrystalGraph[]): Promise<ScreeningPrediction>;
+  /**
+   * How worker threads load this same model to predict there (bit-identical to `predict`); absent: screening
+   * predicts on the calling thread with `predict` (while the workers featurize).
+   */
+  readonly workerModel?: WorkerModelSpec;
 }

@@ -4,9 +4,13 @@
  *
  * Pipeline (bounded memory, input order preserved):
  *   walk (sorted, streaming) -> shard + resume filter -> chunks of `chunkSize` files
- *   -> featurize (worker threads, or in-process) with at most `maxChunksInFlight` chunks alive
- *   -> in input order: predict in batches of up to `batchSize` crystals across chunks
- *   -> append rows + fsync per flushed block.
+ *   -> featurize and predict (worker threads, each with its own copy of the model: model.workerModel), or
+ *      featurize only (workers without a model, or in-process) with at most `maxChunksInFlight` chunks alive
+ *   -> in input order: predict what the workers did not, in batches of up to `batchSize` crystals across chunks
+ *   -> append rows + fsync per flushed block (a block: at least `batchSize` crystals, or the end).
+ * Predictions made in the workers equal those made here bit for bit (model/worker-predictor.ts), so the output does
+ * not depend on where they were made; a chunk a worker could not predict (a worker restarted on a bad file, workers
+ * that cannot start) is predicted here.
  * A chunk stays "alive" (counted against maxChunksInFlight) from submission until its rows are on disk,
  * which is the backpressure: the walk pauses when the predictor or the disk falls behind.
  *
@@ -18,20 +22,21 @@ import path from 'node:path';
 import type { ReadOptions } from '../io';
 import type { CrystalGraph } from '../graph/crystal-graph';
 import { defaultThreadCount, workerScriptPath } from '../parallel/worker-pool';
-import { FILE_COLUMN, errorColumn, errorRow, nonFinitePrediction, outputLayout, predictionRow, type OutputLayout } from './columns';
+import { FILE_COLUMN, errorColumn, errorRow, outputLayout, predictionRow, type OutputLayout } from './columns';
+import { ModelOutputError, predictOutcomes, type GraphOutcome } from './predict-outcomes';
 import { DurableAppender, csvLine } from './csv-writer';
 import { DomainChecker } from './domain';
 import { acquireLock, LockError } from '../fs/lock-file';
 import { SkipTally, STRUCTURE_FILE_KINDS, countStructureFiles, describeSkipped, walkStructureFiles, type FoundFile, type SkipSummary } from './file-walk';
-import { createFeaturizer, type ChunkFeaturizer, type FeaturizedChunk } from '../featurize/featurizer';
+import { createFeaturizer, FEATURIZE_WORKER_NAME, type ChunkFeaturizer, type FeaturizedChunk } from '../featurize/featurizer';
 import type { ScreeningModel } from './model';
 import { ResumeError, readResumeState } from './resume';
 import { inShard, validateShard, type ShardSpec } from './shard';
 
 export const DEFAULT_CHUNK_SIZE = 64;
 export const DEFAULT_BATCH_SIZE = 512;
-/** Name of the worker bundle entry (out/main/featurize-worker.js). */
-export const SCREEN_WORKER_NAME = 'featurize-worker';
+/** Name of the worker bundle entry screening uses (out/main/featurize-worker.js). */
+export const SCREEN_WORKER_NAME = FEATURIZE_WORKER_NAME;
 
 export interface ScreenOptions {
   /** Folder with the structure files. */
@@ -46,7 +51,10 @@ export interface ScreenOptions {
   resume?: boolean;
   /** Overwrite an existing output (ignored with `resume`). */
   force?: boolean;
-  /** Featurization worker threads (default: logical cores - 1, at least 1); 0: in-process. */
+  /**
+   * Worker threads (default: defaultScreenThreads); 0: in-process. They featurize, and predict too when the model
+   * says how they can load it (model.workerModel).
+   */
   threads?: number;
   /** Files per featurization task (default 64). */
   chunkSize?: number;
@@ -115,6 +123,11 @@ export interface ScreenSummary {
   elapsedSeconds: number;
   ratePerSecond: number;
   featurizer: 'workers' | 'in-process';
+  /**
+   * Where the predictions were made: in the worker threads (each with its copy of the model), or on the calling
+   * thread (all or some of them: a chunk redone after a worker crash is predicted there).
+   */
+  predictor: 'workers' | 'in-process';
   threads: number;
   /** Entries of the folder not read (unknown kind, hidden, subfolders without recursive, unreadable). */
   notRead: SkipSummary;
@@ -143,6 +156,14 @@ interface ReadyChunk {
 }
 
 const ABORTED = Symbol('aborted');
+
+/**
+ * Worker threads of a screening by default: every logical core when the workers predict (this thread then only
+ * orders and writes rows), all but one when this thread predicts while the workers featurize.
+ */
+export function defaultScreenThreads(workersPredict: boolean): number {
+  return workersPredict ? defaultThreadCount() : Math.max(1, defaultThreadCount() - 1);
+}
 
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | typeof ABORTED> {
   if (!signal) return p;
@@ -233,7 +254,9 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
   const onWarning = callbacks.onWarning ?? ((): void => {});
   const chunkSize = positiveInt('chunkSize', options.chunkSize, DEFAULT_CHUNK_SIZE);
   const batchSize = positiveInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE);
-  const threads = options.threads ?? Math.max(1, defaultThreadCount() - 1);
+  const workerScript = options.workerScript === null ? undefined : (options.workerScript ?? workerScriptPath(SCREEN_WORKER_NAME));
+  const workerModel = workerScript !== undefined ? model.workerModel : undefined;
+  const threads = options.threads ?? defaultScreenThreads(workerModel !== undefined);
   if (!Number.isInteger(threads) || threads < 0) throw new RangeError(`threads must be a non-negative integer, got ${threads}`);
   // Enough chunks alive for one batch being predicted plus the next one being featurized meanwhile (the
   // workers keep going while this thread predicts: each has its share of a batch queued), plus two per thread.
@@ -348,10 +371,17 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     return chunk.length > 0 ? chunk : undefined;
   }
 
-  const workerScript = options.workerScript === null ? undefined : (options.workerScript ?? workerScriptPath(SCREEN_WORKER_NAME));
   let featurizer: ChunkFeaturizer;
   try {
-    featurizer = createFeaturizer({ threads, workerScript, tasksPerWorker, graphSettings: model.graphSettings, readOptions: options.readOptions ?? {}, onWarning });
+    featurizer = createFeaturizer({
+      threads,
+      workerScript,
+      tasksPerWorker,
+      graphSettings: model.graphSettings,
+      readOptions: options.readOptions ?? {},
+      onWarning,
+      ...(workerModel ? { workerData: { model: workerModel, batchSize } } : {}),
+    });
   } catch (err) {
     appender.close();
     releaseLock();
@@ -359,60 +389,32 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     throw err;
   }
 
+  /** Crystals predicted (a value or a non-finite one) so far, in input order: a failure before any is the model's. */
   let predictedOk = 0;
-  /** Per graph: values per task, or an error. */
-  async function predictAll(graphs: readonly CrystalGraph[]): Promise<({ mean: number[]; std?: number[] } | { error: string })[]> {
-    const out: ({ mean: number[]; std?: number[] } | { error: string })[] = [];
-    for (let start = 0; start < graphs.length; start += batchSize) {
-      const slice = graphs.slice(start, start + batchSize);
-      out.push(...(await predictSlice(slice)));
-    }
-    return out;
-  }
+  /** Crystals predicted on this thread (none when the workers predicted everything). */
+  let predictedHere = 0;
 
-  async function predictSlice(graphs: readonly CrystalGraph[]): Promise<({ mean: number[]; std?: number[] } | { error: string })[]> {
+  async function predictHere(graphs: readonly CrystalGraph[]): Promise<GraphOutcome[]> {
+    predictedHere += graphs.length;
     try {
-      const res = await model.predict(graphs);
-      const nt = layout.tasks.length;
-      if (res.mean.length !== nt || res.mean.some((a) => a.length !== graphs.length)) {
-        throw new ScreenError('model', `the model returned ${res.mean.length} task arrays of lengths ${res.mean.map((a) => a.length).join('/')} for ${nt} tasks x ${graphs.length} crystals`);
-      }
-      const std = res.std && res.std.length === nt && res.std.every((a) => a.length === graphs.length) ? res.std : undefined;
-      predictedOk += graphs.length;
-      return graphs.map((_, i) => {
-        const mean = res.mean.map((a) => a[i]);
-        const sd = std?.map((a) => a[i]);
-        const bad = nonFinitePrediction(layout.tasks, mean, sd);
-        return bad !== undefined ? { error: bad } : { mean, ...(sd ? { std: sd } : {}) };
-      });
+      return await predictOutcomes((g) => model.predict(g), graphs, layout.tasks, batchSize);
     } catch (err) {
-      if (err instanceof ScreenError) throw err;
-      const reason = err instanceof Error ? err.message : String(err);
-      if (graphs.length === 1) {
-        if (predictedOk === 0) throw new ScreenError('model', `the model failed to predict: ${reason}`);
-        return [{ error: `prediction failed: ${reason.split('\n')[0]}` }];
-      }
-      // Isolate the crystal(s) the model cannot handle.
-      const out: ({ mean: number[]; std?: number[] } | { error: string })[] = [];
-      for (const g of graphs) out.push(...(await predictSlice([g])));
-      return out;
+      if (err instanceof ModelOutputError) throw new ScreenError('model', err.message);
+      throw err;
     }
   }
 
   async function flush(ready: ReadyChunk[]): Promise<void> {
-    const graphs: CrystalGraph[] = [];
-    const offsets: number[] = [];
-    for (const r of ready) {
-      offsets.push(graphs.length);
-      graphs.push(...r.chunk.graphs);
-    }
-    const preds = graphs.length > 0 ? await predictAll(graphs) : [];
+    // The chunks the workers did not predict are predicted here, together.
+    const unpredicted = ready.filter((r) => !r.chunk.predictions).flatMap((r) => r.chunk.graphs);
+    const here = unpredicted.length > 0 ? await predictHere(unpredicted) : [];
+    let next = 0;
+    const outcomes = ready.map((r) => r.chunk.predictions ?? here.slice(next, (next += r.chunk.graphs.length)));
     let text = '';
     let nFiles = 0;
     let nRows = 0;
     let nFailed = 0;
     ready.forEach((r, k) => {
-      const base = offsets[k];
       for (const f of r.chunk.files) {
         let fileFailed = false;
         for (const e of f.entries) {
@@ -422,11 +424,14 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
             fileFailed = true;
           } else {
             const g = r.chunk.graphs[e.graph];
-            const p = preds[base + e.graph];
+            const p = outcomes[k][e.graph];
+            if ('error' in p && p.failure !== undefined && predictedOk === 0) throw new ScreenError('model', `the model failed to predict: ${p.failure}`);
             if ('error' in p) {
+              if (p.failure === undefined) predictedOk++;
               row = errorRow(layout, e.id, f.relPath, p.error, { formula: e.formula, numAtoms: e.numAtoms });
               fileFailed = true;
             } else {
+              predictedOk++;
               row = predictionRow(layout, {
                 id: e.id,
                 file: f.relPath,
@@ -533,6 +538,7 @@ export async function screenFolder(options: ScreenOptions, model: ScreeningModel
     elapsedSeconds: secs,
     ratePerSecond: secs > 0 ? files / secs : 0,
     featurizer: mode,
+    predictor: workerModel !== undefined && mode === 'workers' && predictedHere === 0 ? 'workers' : 'in-process',
     threads: mode === 'workers' ? featurizer.threads : 1,
     notRead: notRead.summary(),
   };
