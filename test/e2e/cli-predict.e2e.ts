@@ -34,7 +34,7 @@ describe.skipIf(!existsSync(SHIPPED))('mtcgcnn predict with the shipped default 
     expect(r.stderr).toContain('1 of 3 structures could not be read');
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^NaCl-rocksalt\.cif \(NaCl, 8 atoms\): Formation energy = -?\d+\.\d{3} ± \d+\.\d{3} eV\/atom; Band gap = .* eV; Fermi energy = .* eV \[(metal|non-metal)\]$/);
+    expect(lines[0]).toMatch(/^NaCl-rocksalt\.cif \(NaCl, 8 atoms\): Formation energy = -?\d+\.\d{3} ± \d+\.\d{3} eV\/atom; Band gap = .* eV; Fermi energy = .* eV; Metal \/ non-metal = [01]\.\d{3} ± \d\.\d{3} probability \[(metal|non-metal)\]$/);
     expect(lines[1]).toContain('OUT OF DOMAIN (elements not in the training set: Ra)');
     expect(lines[2]).toMatch(/^broken\.cif: error: /);
   });
@@ -47,6 +47,7 @@ describe.skipIf(!existsSync(SHIPPED))('mtcgcnn predict with the shipped default 
       'id', 'file', 'formula', 'n_atoms',
       'formation_energy_per_atom_eV (eV/atom)', 'formation_energy_per_atom_eV_std (eV/atom)',
       'band_gap_eV (eV)', 'band_gap_eV_std (eV)', 'efermi_eV (eV)', 'efermi_eV_std (eV)',
+      'is_metal (probability)', 'is_metal_std (probability)',
       'metal', 'out_of_domain', 'error',
     ]);
     expect(rows.map((r) => r[header.indexOf('out_of_domain')])).toEqual(['false', 'true', '']);

@@ -62,6 +62,11 @@ describe('first-run demo', () => {
     expect(await t('demo-model-ensemble').textContent()).toBe(`${card.ensembleSize}-member ensemble`);
     for (const task of card.tasks) {
       const cell = await t('demo-model-mae').locator(`tr[data-task="${task.name}"] td.right`).textContent();
+      if (task.classifier) {
+        // the metal / non-metal head is a classifier: its ROC AUC and accuracy, no MAE
+        expect(cell).toBe(`ROC AUC ${task.classifier.testRocAuc!.toFixed(3)} · accuracy ${(100 * task.classifier.testAccuracy!).toFixed(1)} %`);
+        continue;
+      }
       expect(cell).toMatch(new RegExp(`^\\d\\.\\d+ ${task.unit.replace('/', '\\/')}$`));
       expect(Number(cell!.split(' ')[0])).toBeCloseTo(task.testMae!, 2);
     }
@@ -85,7 +90,7 @@ describe('first-run demo', () => {
     for (const [k, task] of results.model.tasks.entries()) {
       const th = app.page.locator(`[data-testid="demo-table"] th[data-task="${task.name}"]`);
       expect(await th.textContent()).toBe(`${task.label}${task.unit}`);
-      expect(task.unit).toBe(['eV/atom', 'eV', 'eV'][k]);
+      expect(task.unit).toBe(['eV/atom', 'eV', 'eV', 'probability'][k]);
     }
     // Every cell is mean ± std, as main computed them; class and domain per row.
     const rows = t('demo-row');

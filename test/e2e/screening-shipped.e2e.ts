@@ -84,7 +84,7 @@ describe.skipIf(!HAVE_SAMPLE)('Screening with the shipped models', () => {
     // Each option names the model and every property with its test MAE and unit.
     const text = (await t('screening-model').locator(`option[value="shipped:${shipped.name}"]`).textContent())!;
     expect(text).toContain(`${shipped.name} (default, K=${card.ensembleSize})`);
-    for (const task of card.tasks) expect(text).toContain(`${shown(task.testMae!)} ${task.unit}`);
+    for (const task of card.tasks) expect(text).toContain(task.classifier ? `ROC AUC ${shown(task.classifier.testRocAuc!)}` : `${shown(task.testMae!)} ${task.unit}`);
     expect(text).toContain('Formation energy');
 
     // The selected model's card: where it comes from, K, test MAE per property, data and licence, what ± means.
@@ -92,7 +92,9 @@ describe.skipIf(!HAVE_SAMPLE)('Screening with the shipped models', () => {
     expect(await t('screening-model-group').textContent()).toBe('Shipped with the app');
     expect(await t('screening-model-ensemble').textContent()).toBe(`${card.ensembleSize}-member ensemble`);
     for (const task of card.tasks) {
-      expect(await summary.locator(`tr[data-task="${task.name}"] td.right`).textContent()).toBe(`${shown(task.testMae!)} ${task.unit}`);
+      const cell = await summary.locator(`tr[data-task="${task.name}"] td.right`).textContent();
+      if (task.classifier) expect(cell).toBe(`ROC AUC ${task.classifier.testRocAuc!.toFixed(3)} · accuracy ${(100 * task.classifier.testAccuracy!).toFixed(1)} %`);
+      else expect(cell).toBe(`${shown(task.testMae!)} ${task.unit}`);
     }
     const note = (await summary.textContent())!.replace(/\s+/g, ' ');
     expect(note).toContain('CC BY 4.0');
@@ -218,7 +220,9 @@ describe.skipIf(!HAVE_SAMPLE)('Screening with the shipped models', () => {
     const def = app.page.locator(`[data-testid="model-card"][data-name="${shipped.name}"]`);
     expect(await def.locator('[data-testid="model-card-license"]').textContent()).toContain('CC BY 4.0');
     expect(await def.textContent()).toContain('default');
-    for (const task of card.tasks) expect(await def.locator(`tr[data-task="${task.name}"]`).textContent()).toContain(`${shown(task.testMae!)} ${task.unit}`);
+    for (const task of card.tasks) {
+      expect(await def.locator(`tr[data-task="${task.name}"]`).textContent()).toContain(task.classifier ? `ROC AUC ${task.classifier.testRocAuc!.toFixed(3)}` : `${shown(task.testMae!)} ${task.unit}`);
+    }
     // Scrolls the app's main area only (scrollIntoView would also shift the window when the panel is near the end).
     await t('models-panel').evaluate((el) => {
       interface Box {

@@ -85,8 +85,10 @@ describe.skipIf(!HAVE_SAMPLE)('Train', () => {
     expect(await t('run-eta').textContent()).toMatch(/\d+ (s|min)/);
     expect(await t('chart-val-mae').count()).toBe(2);
     await t('chart-weights').waitFor();
-    const titles = await app.page.locator('[data-testid="run-charts"] svg text').allTextContents();
-    expect(titles).toContain('Training loss per task');
+    // the charts draw after the monitor shows the epochs (later under load): wait for their titles
+    const chartTexts = () => app.page.locator('[data-testid="run-charts"] svg text').allTextContents();
+    await expect.poll(chartTexts, { timeout: 30_000 }).toContain('Training loss per task');
+    const titles = await chartTexts();
     expect(titles).toContain('Validation MAE: band_gap');
     expect(titles).toContain('eV/atom');
     expect(await t('status-jobs').textContent()).toContain('train');

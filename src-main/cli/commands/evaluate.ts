@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from '../command';
 import { CommandFailure, requiredString, stringOption } from '../command';
-import { loadLabelledDataset } from '../../core/featurize/labelled-dataset';
+import { labelsForTasks, loadLabelledDataset } from '../../core/featurize/labelled-dataset';
 import { evaluatePredictions } from '../../core/metrics/summary';
 import { Predictor } from '../../core/model/predictor';
 import { predictOnThreads } from '../../core/model/worker-predictor';
@@ -39,13 +39,14 @@ installed; --model also takes their names). The model's tasks are matched to the
     const data = await loadLabelledDataset(dir, { settings: predictor.bundle.graphSettings, cacheDir: graphCacheDir(), threads: workers }).catch((e: unknown) => {
       throw new CommandFailure(e instanceof Error ? e.message : String(e));
     });
-    const columns = predictor.tasks.map((t) => {
-      const c = data.scan.tasks.findIndex((d) => d.name === t.name);
-      if (c < 0) throw new CommandFailure(`the model predicts "${t.name}" but ${data.scan.idPropFile} has no such column (columns: ${data.scan.tasks.map((d) => d.name).join(', ')})`);
-      return c;
-    });
+    let truth: Float64Array[];
+    try {
+      truth = labelsForTasks(data.scan, data.labels, predictor.tasks);
+    } catch (e) {
+      throw new CommandFailure((e as Error).message);
+    }
     const pred = await predictOnThreads(predictor, data.graphs, { threads: workers, bundleDir: modelDir, onWarning: (m) => io.err(`warning: ${m}`) });
-    const metrics = evaluatePredictions(predictor.tasks, columns.map((c) => data.labels[c]), pred.mean, { decisionThresholds: predictor.bundle.decisionThresholds });
+    const metrics = evaluatePredictions(predictor.tasks, truth, pred.mean, { decisionThresholds: predictor.bundle.decisionThresholds });
     const doc = { ...metrics, model: modelDir, dataset: { dir, crystals: data.graphs.length, unreadable: data.failed.length, contentHash: data.contentHash } };
     writeFileAtomicSync(outFile, JSON.stringify(doc, null, 2) + '\n');
     const predFile = stringOption(args, 'predictions');
@@ -53,7 +54,7 @@ installed; --model also takes their names). The model's tasks are matched to the
       const header = ['id', ...predictor.tasks.flatMap((t) => [`${t.name}_true (${t.unit})`, `${t.name}_pred (${t.unit})`, ...(pred.std ? [`${t.name}_std (${t.unit})`] : [])])];
       const lines = [csvLine(header)];
       data.graphs.forEach((g, i) => {
-        lines.push(csvLine([g.id, ...columns.flatMap((c, t) => [fmt(data.labels[c][i]), fmt(pred.mean[t][i]), ...(pred.std ? [fmt(pred.std[t][i])] : [])])]));
+        lines.push(csvLine([g.id, ...truth.flatMap((y, t) => [fmt(y[i]), fmt(pred.mean[t][i]), ...(pred.std ? [fmt(pred.std[t][i])] : [])])]));
       });
       writeFileAtomicSync(path.resolve(predFile), lines.join(''));
     }

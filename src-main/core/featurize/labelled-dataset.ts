@@ -119,7 +119,29 @@ export function buildTrainingTasks(scan: DatasetScan, labels: readonly Float64Ar
     }
     const from = scan.tasks[d.column];
     tasks.push({ name: d.name, unit: PROBABILITY_UNIT, kind: 'classification', derivedFrom: { column: from.name, below: d.below } });
-    targets.push(Float64Array.from(labels[d.column], (v) => (Number.isNaN(v) ? NaN : v < d.below ? 1 : 0)));
+    targets.push(derivedLabels(labels[d.column], d.below));
   }
   return { tasks: tasks.map((t) => resolveTask(t)), targets };
+}
+
+/** 0/1 labels of a derived classification task: 1 where the column's value is below `below` (NaN stays missing). */
+function derivedLabels(values: ArrayLike<number>, below: number): Float64Array {
+  return Float64Array.from(values, (v) => (Number.isNaN(v) ? NaN : v < below ? 1 : 0));
+}
+
+/**
+ * The dataset's labels for a trained model's tasks, in the model's task order (for evaluation): a task's own column,
+ * or for a derived classification task (e.g. is_metal from band_gap_eV < 0.025) the labels derived from its column.
+ * Throws naming the task and the columns there are when a column is missing.
+ */
+export function labelsForTasks(scan: DatasetScan, labels: readonly Float64Array[], tasks: readonly ModelTaskSpec[]): Float64Array[] {
+  return tasks.map((t) => {
+    const column = t.kind === 'classification' && t.derivedFrom ? t.derivedFrom.column : t.name;
+    const c = scan.tasks.findIndex((d) => d.name === column);
+    if (c < 0) {
+      const what = column === t.name ? `"${t.name}"` : `"${t.name}" (from ${column})`;
+      throw new Error(`the model predicts ${what} but ${scan.idPropFile} has no column ${column} (columns: ${scan.tasks.map((d) => d.name).join(', ')})`);
+    }
+    return t.kind === 'classification' && t.derivedFrom ? derivedLabels(labels[c], t.derivedFrom.below) : labels[c];
+  });
 }

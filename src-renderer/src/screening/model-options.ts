@@ -12,6 +12,8 @@ export interface ModelTask {
   label: string;
   unit: string;
   testMae: number | null;
+  /** A classification head (metal / non-metal): scored by ROC AUC, no MAE. */
+  classifier?: { testRocAuc: number | null; testAccuracy: number | null };
 }
 export interface ModelOption {
   key: string;
@@ -34,7 +36,7 @@ export const SOURCE_WORDS: Record<ScreeningModelSource, string> = { run: 'a trai
 
 /** The option's text: the name with its tags, then each property with its test MAE. */
 export function optionText(name: string, tasks: ModelTask[], extra: string[]): string {
-  const maes = tasks.map((t) => `${t.label} ${t.testMae === null ? 'MAE n/a' : formatValue(t.testMae, t.unit)}`);
+  const maes = tasks.map((t) => `${t.label} ${t.classifier ? `ROC AUC ${formatValue(t.classifier.testRocAuc)}` : t.testMae === null ? 'MAE n/a' : formatValue(t.testMae, t.unit)}`);
   return [name + (extra.length ? ` (${extra.join(', ')})` : ''), maes.join(', ')].filter(Boolean).join(' · ');
 }
 
@@ -58,7 +60,7 @@ export function screeningModelOptions(runs: readonly ProjectRun[], catalogue: re
     };
   });
   for (const m of catalogue) {
-    const tasks = m.tasks.map((t) => ({ name: t.name, label: t.label, unit: t.unit, testMae: t.testMae }));
+    const tasks = m.tasks.map((t) => ({ name: t.name, label: t.label, unit: t.unit, testMae: t.testMae, ...(t.classifier ? { classifier: { ...t.classifier } } : {}) }));
     const extra = [...(m.isDefault ? ['default'] : []), ...(m.ensembleSize > 1 ? [`K=${m.ensembleSize}`] : [])];
     out.push({
       key: `${m.source}:${m.name}`,

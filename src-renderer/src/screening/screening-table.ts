@@ -83,19 +83,19 @@ export function rowStatus(t: ScreeningTable, i: number): string {
 /** Id, formula, atoms, each property (with ± when the model is an ensemble), metal class when predicted, status. */
 export function screeningColumns(t: ScreeningTable): VirtualColumn<number>[] {
   const cols: VirtualColumn<number>[] = [
-    { key: 'id', label: 'Id', width: 'minmax(90px, 1fr)', mono: true, sortable: true, text: (i) => t.ids[i]! },
-    { key: 'formula', label: 'Formula', width: 'minmax(90px, 1.1fr)', sortable: true, text: (i) => t.formulas[i] || '—' },
-    { key: 'atoms', label: 'Atoms', unit: 'per cell', width: '72px', align: 'right', sortable: true, text: (i) => (t.atoms[i] === null ? '—' : String(t.atoms[i])) },
+    { key: 'id', label: 'Id', width: 'minmax(84px, 1fr)', mono: true, sortable: true, text: (i) => t.ids[i]! },
+    { key: 'formula', label: 'Formula', width: 'minmax(84px, 1.1fr)', sortable: true, text: (i) => t.formulas[i] || '—' },
+    { key: 'atoms', label: 'Atoms', unit: 'per cell', width: '64px', align: 'right', sortable: true, text: (i) => (t.atoms[i] === null ? '—' : String(t.atoms[i])) },
   ];
   t.tasks.forEach((task, k) => {
-    cols.push({ key: `v:${k}`, label: task.name, unit: task.unit || 'no unit', width: 'minmax(100px, 1fr)', align: 'right', sortable: true, text: (i) => formatValue(t.values[k]![i]), tone: (i) => (t.values[k]![i] === null ? 'muted' : undefined) });
-    if (t.std) cols.push({ key: `s:${k}`, label: `± ${task.name}`, unit: task.unit || 'no unit', width: '84px', align: 'right', sortable: true, text: (i) => formatValue(t.std![k]![i]) });
+    cols.push({ key: `v:${k}`, label: task.name, unit: task.unit || 'no unit', width: 'minmax(92px, 1fr)', align: 'right', sortable: true, text: (i) => formatValue(t.values[k]![i]), tone: (i) => (t.values[k]![i] === null ? 'muted' : undefined) });
+    if (t.std) cols.push({ key: `s:${k}`, label: `± ${task.name}`, unit: task.unit || 'no unit', width: '70px', align: 'right', sortable: true, text: (i) => formatValue(t.std![k]![i]) });
   });
-  if (t.metal) cols.push({ key: 'metal', label: 'Class', width: '88px', text: (i) => t.metal![i] ?? '—' });
+  if (t.metal) cols.push({ key: 'metal', label: 'Class', width: '80px', text: (i) => t.metal![i] ?? '—' });
   cols.push({
     key: 'status',
     label: 'Status',
-    width: 'minmax(110px, 1.2fr)',
+    width: 'minmax(100px, 1.2fr)',
     text: (i) => rowStatus(t, i),
     title: (i) => (t.errors[i] ? `unreadable: ${t.errors[i]}` : t.outOfDomain[i] ? 'Outside the training data: an element or a cell size the model never saw' : undefined),
     tone: (i) => (t.errors[i] ? 'warn' : t.outOfDomain[i] ? 'warn' : 'ok'),
@@ -103,7 +103,11 @@ export function screeningColumns(t: ScreeningTable): VirtualColumn<number>[] {
   return cols;
 }
 
-/** Fixed-width tracks (px) above this make the table take the whole width, with the structure below it. */
+/**
+ * Fixed-width tracks (px) above this make the table take the whole width, with the structure below it. The minimum
+ * widths above keep four properties with ± (the default model: three regressions and the metal probability) in view
+ * at the smallest window.
+ */
 export const WIDE_TABLE_PX = 660;
 
 /** True when the columns' fixed widths add up to more than WIDE_TABLE_PX (several properties with ±). */
