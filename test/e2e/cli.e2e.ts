@@ -1,6 +1,6 @@
 // The built `mtcgcnn` CLI as a user runs it: node out/main/cli.js <verb> ... (after `electron-vite build`).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,5 +80,31 @@ describe('mtcgcnn (built CLI)', () => {
     expect(readFileSync(out(2, 'csv'), 'utf8')).toBe(readFileSync(out(0, 'csv'), 'utf8'));
     expect(readFileSync(out(2, 'json'), 'utf8')).toBe(readFileSync(out(0, 'json'), 'utf8'));
     expect(readFileSync(out(0, 'csv'), 'utf8').trim().split('\n')).toHaveLength(42);
+  });
+
+  it("evaluate --split test re-scores a model on its own held-back crystals (the card's figures), and refuses other data", () => {
+    const model = path.join(home, 'tiny-model');
+    const t = mtcgcnn('train', MP_SMALL_DIR, '--tasks', 'formation_energy_per_atom_eV,band_gap_eV', '--classify', 'is_metal=band_gap_eV<0.025', '--epochs', '2',
+      '--atom-fea', '8', '--conv', '1', '--hidden', '8', '--quiet', '--out', model);
+    expect(t.status, t.stderr).toBe(0);
+    const card = JSON.parse(readFileSync(path.join(model, 'model.json'), 'utf8')).trainingCard as { split: { test: number }; testMetrics: { tasks: Record<string, { n: number; mae: number | null; roc_auc?: number }> } };
+    const json = path.join(home, 'tiny-test.json');
+    const e = mtcgcnn('evaluate', MP_SMALL_DIR, '--model', model, '--split', 'test', '--out', json);
+    expect(e.status, e.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(json, 'utf8')) as { tasks: Record<string, { n: number; mae: number | null; roc_auc?: number }>; dataset: { split: string; crystals: number } };
+    expect(m.dataset).toMatchObject({ split: 'test', crystals: card.split.test });
+    for (const [name, c] of Object.entries(card.testMetrics.tasks)) {
+      expect(m.tasks[name].n).toBe(c.n);
+      if (c.mae !== null) expect(m.tasks[name].mae).toBeCloseTo(c.mae, 4);
+      if (c.roc_auc !== undefined) expect(m.tasks[name].roc_auc).toBeCloseTo(c.roc_auc, 4);
+    }
+    // the same folder less one crystal is another dataset
+    const fewer = path.join(home, 'mp-small-less-one');
+    cpSync(MP_SMALL_DIR, fewer, { recursive: true });
+    const ids = readFileSync(path.join(fewer, 'id_prop.csv'), 'utf8').trim().split('\n');
+    writeFileSync(path.join(fewer, 'id_prop.csv'), ids.slice(0, -1).join('\n') + '\n');
+    const other = mtcgcnn('evaluate', fewer, '--model', model, '--split', 'test', '--out', path.join(home, 'x.json'));
+    expect(other.status).not.toBe(0);
+    expect(other.stderr).toContain('is not the dataset the model was trained on');
   });
 });
