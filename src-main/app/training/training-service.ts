@@ -31,7 +31,7 @@ import { readTrainingRun, saveTrainedModel } from '../../services/training-run';
 import type { DatasetService } from '../datasets/dataset-service';
 import { MANIFEST_VERSION, parseRunManifest, projectPaths, resolveDatasetPaths, RUN_FORMAT, type RunManifestBase } from '../projects/manifests';
 import type { ProjectSession } from '../projects/project-session';
-import { defaultTrainingWorkers } from '../../core/train/data-parallel';
+import { defaultTrainingWorkers, threadPlan } from '../../core/train/data-parallel';
 
 export const HISTORY_FILE = 'history.json';
 /** Path of the training worker script when it is not next to the bundle (tests, custom builds). */
@@ -257,17 +257,25 @@ export class TrainingService {
         const history = await this.readHistory(historyFile);
         let lastReport = 0;
         let lastChanged = performance.now();
+        // Members may train at the same time (training threads): steps done per member are summed, the longest time left wins.
+        const concurrentMembers = threadPlan(settings.members, options.workers ?? 1).concurrent > 1;
+        const doneByMember = new Map<number, number>();
+        const etaByMember = new Map<number, number>();
         const onProgress = (p: TrainProgress) => {
+          doneByMember.set(p.member, (p.epoch - 1) * p.stepsPerEpoch + p.step);
+          etaByMember.set(p.member, p.etaSeconds);
           const now = performance.now();
           if (p.phase !== 'epoch-end' && now - lastReport < 250) return;
           lastReport = now;
           const steps = p.members * p.epochs * p.stepsPerEpoch;
-          const done = (p.member * p.epochs + p.epoch - 1) * p.stepsPerEpoch + p.step;
+          // one after the other, the members before this one are done; at the same time, each reports its own steps
+          let done = 0;
+          for (let m = 0; m < p.members; m++) done += doneByMember.get(m) ?? (!concurrentMembers && m < p.member ? p.epochs * p.stepsPerEpoch : 0);
           report({
             done,
             total: steps,
             unit: 'steps',
-            etaSeconds: p.etaSeconds,
+            etaSeconds: concurrentMembers ? Math.max(...etaByMember.values()) : p.etaSeconds,
             ratePerSecond: done / Math.max(1e-3, p.elapsedSeconds),
             message: `${p.members > 1 ? `Member ${p.member + 1} of ${p.members}, ` : ''}epoch ${p.epoch} of ${p.epochs}, step ${p.step} of ${p.stepsPerEpoch} · ${Math.round(p.crystalsPerSecond)} crystals/s`,
             metrics: {
