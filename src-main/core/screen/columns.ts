@@ -10,7 +10,7 @@
  * - error: empty for a good row; for a file that could not be screened, the reason (all value columns empty).
  */
 import type { ScreeningModel, ScreeningTask } from './model';
-import { taskDefaults } from '../../../src-shared/task-kind';
+import { isMetalClassifier } from '../../../src-shared/task-kind';
 
 /** Band gaps below this (eV) count as metals (the usual DFT convention, e.g. MT-CGCNN's sample data). */
 export const METAL_GAP_THRESHOLD_EV = 0.025;
@@ -34,7 +34,7 @@ export interface OutputLayout {
 
 /** Index of the metal / non-metal classification task, or -1. */
 export function findMetalClassifier(tasks: readonly ScreeningTask[]): number {
-  return tasks.findIndex((t) => (t.kind ?? (t.unit === 'probability' ? 'classification' : 'regression')) === 'classification' && taskDefaults(t.name).displayName === 'Metal / non-metal');
+  return tasks.findIndex((t) => isMetalClassifier(t.name, t.kind ?? (t.unit === 'probability' ? 'classification' : 'regression')));
 }
 
 function columnName(name: string, unit: string): string {
