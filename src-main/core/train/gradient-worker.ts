@@ -18,12 +18,14 @@ interface Replica {
   store: ParamStore;
   vars: Variable[];
   params: Float32Array;
+  /** This worker's row of the shared gradients. */
   grads: Float32Array;
 }
 
 async function start(init: GradientWorkerInit): Promise<Replica> {
   await initBackend({ force: init.backend, skipNative: init.backend === 'wasm' || init.backend === 'cpu', log: () => undefined, warn: () => undefined });
   const D = init.elementDimension;
+  const total = init.slots.reduce((a, s) => a + s.length, 0);
   const table = tf.tensor2d(init.elementMatrix, [init.elementMatrix.length / D, D]);
   const store = ParamStore.init(init.config, 0);
   const basis = BondBasis.fromSettings(init.graphSettings);
@@ -36,7 +38,7 @@ async function start(init: GradientWorkerInit): Promise<Replica> {
     store,
     vars: init.slots.map((s) => store.get(s.name)),
     params: new Float32Array(init.params),
-    grads: new Float32Array(init.grads),
+    grads: new Float32Array(init.grads, init.index * total * 4, total),
   };
 }
 
@@ -49,9 +51,7 @@ function step(r: Replica, msg: Extract<ToGradientWorker, { type: 'step' }>): Fro
   const idx = Int32Array.from(msg.graphs, (_, i) => i);
   const res = sliceGradients({ ...r.model, graphs: msg.graphs, normTargets: msg.targets }, r.store, r.vars,
     { idx, inv: msg.inv, weights: msg.weights, softPenalty: false });
-  const total = r.init.slots.reduce((a, s) => a + s.length, 0);
-  const base = r.init.index * total;
-  r.init.slots.forEach((s, j) => r.grads.set(res.grads[j], base + s.offset));
+  r.init.slots.forEach((s, j) => r.grads.set(res.grads[j], s.offset));
   return { type: 'stepped', taskLoss: res.taskLoss, stats: res.stats };
 }
 

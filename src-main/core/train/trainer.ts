@@ -742,14 +742,23 @@ function evaluateEnsemble(
   return { metrics: evaluatePredictions(config.tasks, yTrue, preds, { decisionThresholds: thresholds }), preds, yTrue };
 }
 
-/** The result of a call that trained one member for a concurrent ensemble (trainMembersConcurrently): no evaluation. */
-function memberOnlyResult(run: TrainingRun, members: TrainedMember[], backend: BackendInfo, startedAt: Date): TrainResult {
+/** What evaluateEnsemble found on validation and test (none for a call that trained one member of a concurrent ensemble). */
+type Evaluation = Pick<TrainResult, 'testMetrics' | 'decisionThresholds' | 'testPredictions' | 'validationMetrics'>;
+const NOT_EVALUATED: Evaluation = { testMetrics: null, decisionThresholds: {}, testPredictions: [], validationMetrics: null };
+
+function runResult(run: TrainingRun, members: TrainedMember[], backend: BackendInfo, startedAt: Date, evaluation: Evaluation): TrainResult {
   return {
     config: run.config,
     normalizers: run.normalizers.map((nz): TargetNormalizerJson => ({ mean: nz.mean, std: nz.std })),
-    split: run.split, members, testMetrics: null, decisionThresholds: {}, testPredictions: [], validationMetrics: null,
-    backend, path: run.path, durationSeconds: run.clock.elapsedSeconds(), trainOptions: run.opts,
-    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
+    split: run.split,
+    members,
+    ...evaluation,
+    backend,
+    path: run.path,
+    durationSeconds: run.clock.elapsedSeconds(),
+    trainOptions: run.opts,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
   };
 }
 
@@ -853,7 +862,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
         }
       }
     }
-    if (only !== undefined) return memberOnlyResult(run, members, backend, startedAt);
+    if (only !== undefined) return runResult(run, members, backend, startedAt, NOT_EVALUATED);
     // Validation with the default cuts, the decision thresholds chosen on it, then validation and test at them.
     const val0 = evaluateEnsemble(run, members, run.split.val, {});
     if (run.split.val.length > 0) decisionThresholds = chooseDecisionThresholds(run.config.tasks, val0.yTrue, val0.preds);
@@ -865,20 +874,7 @@ export async function trainModel(options: TrainOptions, data: TrainingData, call
     run.table.dispose();
     await workers?.terminate();
   }
-  return {
-    config: run.config,
-    normalizers: run.normalizers.map((nz): TargetNormalizerJson => ({ mean: nz.mean, std: nz.std })),
-    split: run.split,
-    members,
-    testMetrics: test.metrics,
-    decisionThresholds,
-    testPredictions: test.preds,
-    validationMetrics: val.metrics,
-    backend,
-    path: run.path,
-    durationSeconds: run.clock.elapsedSeconds(),
-    trainOptions: run.opts,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-  };
+  return runResult(run, members, backend, startedAt, {
+    testMetrics: test.metrics, decisionThresholds, testPredictions: test.preds, validationMetrics: val.metrics,
+  });
 }
