@@ -232,7 +232,8 @@ describe('data-parallel training with gradient workers', () => {
     const full = await trainModel({ ...opts, checkpointPath: path.join(tmp(), 'c.bin') }, d);
     const ck = path.join(tmp(), 'c.bin');
     await expect(trainModel({ ...opts, checkpointPath: ck, stopAfterEpochs: 2 }, d)).rejects.toMatchObject({ name: 'AbortError' });
-    expect(fs.existsSync(`${ck}.m0`) && fs.existsSync(`${ck}.m1`)).toBe(true);
+    // the first member to reach its stop stops the other, which keeps the checkpoint of its last finished epoch (if any)
+    expect(fs.existsSync(`${ck}.m0`) || fs.existsSync(`${ck}.m1`)).toBe(true);
     const resumed = await trainModel({ ...opts, checkpointPath: ck }, d);
     expect(weightsOf(resumed)).toEqual(weightsOf(full));
   }, 180_000);
