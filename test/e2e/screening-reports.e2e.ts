@@ -130,7 +130,11 @@ describe.skipIf(!HAVE_SAMPLE)('Screening', () => {
     await t('screening-export').click();
     await t('screening-exported').waitFor();
     const rows = readCsv(out);
-    expect(rows[0]![0]).toBe('id');
+    // People read the export: human column names, not the screening CSV's (results.csv keeps those for scripts).
+    expect(rows[0]!.slice(0, 4)).toEqual(['ID', 'File', 'Formula', 'Atoms in cell']);
+    expect(rows[0]).toContain('Band gap (eV)');
+    expect(rows[0]).toContain('Outside training domain');
+    expect(readCsv(path.join(projectDir, 'screenings', screeningId, 'results.csv'))[0]).toContain('band_gap (eV)');
     // Exactly the filtered rows (band gap >= 1 eV, readable), sorted by band gap, descending, as on screen.
     const table = await call(app, 'screen:table', { screeningId });
     const expected = table.ids

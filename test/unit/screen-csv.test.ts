@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csvField, csvLine, DurableAppender } from '../../src-main/core/screen/csv-writer';
 import { CsvRecordParser, iterateCsvRecords, parseCsvText, readCsvFile, type CsvRecord } from '../../src-main/core/screen/csv-reader';
+import { outputLayout, readableHeader } from '../../src-main/core/screen/columns';
 import { tempDir } from '../fixtures/screen/helpers';
 
 const dir = tempDir('screen-csv');
@@ -83,5 +84,33 @@ describe('DurableAppender', () => {
     b.close();
     expect(fs.readFileSync(p, 'utf8')).toBe('h\n1\nx\n');
     expect(() => b.append('late')).toThrow(/closed/);
+  });
+});
+
+describe('readableHeader (the CSV people read)', () => {
+  const tasks = [
+    { name: 'formation_energy_per_atom_eV', unit: 'eV/atom' },
+    { name: 'band_gap_eV', unit: 'eV' },
+    { name: 'is_metal', unit: 'probability' },
+  ];
+  const model = { tasks: tasks.map((t) => ({ ...t, kind: t.unit === 'probability' ? ('classification' as const) : ('regression' as const) })), ensembleSize: 3, decisionThresholds: undefined };
+
+  it('names every column of a screening layout for people, with its unit', () => {
+    const { header } = outputLayout(model);
+    expect(readableHeader(header, tasks)).toEqual([
+      'ID', 'File', 'Formula', 'Atoms in cell',
+      'Formation energy (eV/atom)', 'Formation energy ensemble std (eV/atom)',
+      'Band gap (eV)', 'Band gap ensemble std (eV)',
+      'Metal / non-metal (probability)', 'Metal / non-metal ensemble std (probability)',
+      'Metal / non-metal', 'Outside training domain', 'Error',
+    ]);
+  });
+
+  it('uses a recorded label, keeps clashing labels apart and leaves unknown columns as they are', () => {
+    const two = [{ name: 'band_gap_eV', unit: 'eV' }, { name: 'band_gap_hse_eV', unit: 'eV' }, { name: 'k_vrh', unit: 'GPa', label: 'Bulk modulus (VRH)' }];
+    const header = ['id', 'band_gap_eV (eV)', 'band_gap_hse_eV (eV)', 'k_vrh (GPa)', 'extra'];
+    const readable = readableHeader(header, two);
+    expect(readable).toEqual(['ID', 'Band gap [band_gap_eV] (eV)', 'Band gap [band_gap_hse_eV] (eV)', 'Bulk modulus (VRH) (GPa)', 'extra']);
+    expect(new Set(readable).size).toBe(readable.length);
   });
 });

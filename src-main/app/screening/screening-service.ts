@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { iterateCsvRecords } from '../../core/screen/csv-reader';
 import { csvLine } from '../../core/screen/csv-writer';
+import { columnName, readableHeader } from '../../core/screen/columns';
 import { describeSkipped, screenFolder, ScreenError } from '../../core/screen';
 import type { CatalogueOptions } from '../../core/catalogue';
 import type { ScreeningDetail, ScreeningTable, StartScreeningRequest } from '../../../src-shared/contract';
@@ -35,7 +36,8 @@ interface ScreeningManifest extends ScreeningManifestBase {
   /** Ensemble members of the model. */
   ensembleSize?: number;
   recursive: boolean;
-  tasks: { name: string; unit: string }[];
+  /** label: the task's display name ("Band gap"), recorded for catalogue models; absent: the default for its name. */
+  tasks: { name: string; unit: string; label?: string }[];
   ensemble: boolean;
   files?: number;
   failed?: number;
@@ -129,7 +131,7 @@ export class ScreeningService {
         modelSource: m.source,
         modelDir: m.dir,
         ensembleSize: m.ensembleSize,
-        tasks: m.tasks.map((t) => ({ name: t.name, unit: t.unit })),
+        tasks: m.tasks.map((t) => ({ name: t.name, unit: t.unit, label: t.label })),
         ensemble: m.ensembleSize > 1,
       };
     }
@@ -273,15 +275,14 @@ export class ScreeningService {
   async table(id: string): Promise<ScreeningTable> {
     const { m, header, rows } = await this.records(id);
     const col = (name: string) => header.indexOf(name);
-    const colName = (name: string, unit: string) => (unit.trim() === '' ? name : `${name} (${unit})`);
     const num = (s: string | undefined): number | null => {
       if (s === undefined || s.trim() === '') return null;
       const v = Number(s);
       return Number.isFinite(v) ? v : null;
     };
     const [iId, iFile, iFormula, iAtoms, iMetal, iOod, iError] = ['id', 'file', 'formula', 'n_atoms', 'metal', 'out_of_domain', 'error'].map(col) as [number, number, number, number, number, number, number];
-    const valueCols = m.tasks.map((t) => col(colName(t.name, t.unit)));
-    const stdCols = m.tasks.map((t) => col(colName(`${t.name}_std`, t.unit)));
+    const valueCols = m.tasks.map((t) => col(columnName(t.name, t.unit)));
+    const stdCols = m.tasks.map((t) => col(columnName(`${t.name}_std`, t.unit)));
     if (iId < 0 || valueCols.some((c) => c < 0)) throw new UserFacingError(`The results CSV does not have the expected columns (${header.join(', ')}). Screen the folder again.`, 'failed');
     return {
       screeningId: id,
@@ -298,13 +299,14 @@ export class ScreeningService {
     };
   }
 
+  /** The rows `indices` of a screening, in that order, as a CSV for people: human column names (readableHeader). */
   async export(id: string, indices: number[], out: string): Promise<{ path: string; rows: number }> {
-    const { header, rows } = await this.records(id);
+    const { m, header, rows } = await this.records(id);
     const bad = indices.find((i) => i >= rows.length);
     if (bad !== undefined) throw new UserFacingError(`Row ${bad} is not in this screening (it has ${rows.length} rows). Reload the table and export again.`, 'failed');
     const file = expandPath(out);
     if (!(await isDirectory(path.dirname(file)))) throw new UserFacingError(`The folder ${path.dirname(file)} does not exist. Choose where to save the CSV.`, 'not-found');
-    const lines = [csvLine(header), ...indices.map((i) => csvLine(rows[i]!))];
+    const lines = [csvLine(readableHeader(header, m.tasks)), ...indices.map((i) => csvLine(rows[i]!))];
     await writeFileAtomic(file, lines.join(''));
     return { path: file, rows: indices.length };
   }

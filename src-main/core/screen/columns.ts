@@ -10,7 +10,7 @@
  * - error: empty for a good row; for a file that could not be screened, the reason (all value columns empty).
  */
 import type { ScreeningModel, ScreeningTask } from './model';
-import { isMetalClassifier } from '../../../src-shared/task-kind';
+import { isMetalClassifier, taskDefaults } from '../../../src-shared/task-kind';
 
 /** Band gaps below this (eV) count as metals (the usual DFT convention, e.g. MT-CGCNN's sample data). */
 export const METAL_GAP_THRESHOLD_EV = 0.025;
@@ -37,8 +37,38 @@ export function findMetalClassifier(tasks: readonly ScreeningTask[]): number {
   return tasks.findIndex((t) => isMetalClassifier(t.name, t.kind ?? (t.unit === 'probability' ? 'classification' : 'regression')));
 }
 
-function columnName(name: string, unit: string): string {
+/** A value column's header: "<name> (<unit>)", or the bare name when the unit is empty. */
+export function columnName(name: string, unit: string): string {
   return unit.trim() === '' ? name : `${name} (${unit})`;
+}
+
+const READABLE_FIXED: Readonly<Record<string, string>> = {
+  id: 'ID',
+  file: 'File',
+  formula: 'Formula',
+  n_atoms: 'Atoms in cell',
+  metal: 'Metal / non-metal',
+  out_of_domain: 'Outside training domain',
+  error: 'Error',
+};
+
+/**
+ * The header of a CSV that people read (the app's export, opened in a spreadsheet): each column under its human name,
+ * e.g. "Band gap (eV)" and "Band gap ensemble std (eV)" for "band_gap_eV (eV)" and "band_gap_eV_std (eV)". The
+ * screening CSV itself keeps the column names (scripts read them). `label` is the task's display name (default: the
+ * known property's, else a readable form of the column name); two tasks with the same label keep their column name
+ * in brackets, so no two headers are the same. A column this does not know keeps its name.
+ */
+export function readableHeader(header: readonly string[], tasks: readonly { name: string; unit: string; label?: string }[]): string[] {
+  const labels = tasks.map((t) => t.label ?? taskDefaults(t.name, t.unit).displayName);
+  const clash = (l: string) => labels.filter((x) => x === l).length > 1;
+  const readable = new Map<string, string>(Object.entries(READABLE_FIXED));
+  tasks.forEach((t, k) => {
+    const label = clash(labels[k]!) ? `${labels[k]} [${t.name}]` : labels[k]!;
+    readable.set(columnName(t.name, t.unit), columnName(label, t.unit));
+    readable.set(columnName(`${t.name}_std`, t.unit), columnName(`${label} ensemble std`, t.unit));
+  });
+  return header.map((h) => readable.get(h) ?? h);
 }
 
 const BAND_GAP_NAME = /band[\s_-]*gap|^(gap|e_?g)$/i;
