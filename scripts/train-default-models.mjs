@@ -11,6 +11,9 @@
 //          [--work DIR] [--cli FILE] [--resources DIR]
 //          [-- MORE TRAIN OPTIONS]   everything after "--" goes to `mtcgcnn train` as it is and into the card's recipe,
 //          e.g. -- --classify is_metal=band_gap_eV<0.025 --loss l1 --warmup-epochs 2
+//  - a warm restart of a shipped model (more epochs at a lower learning rate; the card's recipe then names both stages
+//    and `continues` records the source's epochs, time and test figures):
+//      node scripts/train-default-models.mjs --name cgcnn-formation-energy-mp25k --tasks formation_energy_per_atom_eV --epochs 30 --ensemble 3 -- --loss l1 --from cgcnn-formation-energy-mp25k --learning-rate 0.001
 // The dataset is read from ../shared and never copied; only the trained bundle is written to resources/models.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,7 +39,15 @@ const makeDefault = tasks === E4_TASKS;
 const cli = path.resolve(opt('cli', path.join('out', 'main', 'cli.js')));
 // --work DIR keeps the checkpoints somewhere that survives a reboot, so a long training resumes where it stopped.
 const work = path.resolve(opt('work', path.join(os.tmpdir(), `mtcgcnn-${name}`)));
-const dest = path.resolve(opt('resources', 'resources'), 'models', name);
+// A run started --from a shipped model records that model's folder: it is said relative too.
+const resourcesRoot = path.resolve(opt('resources', 'resources'));
+const dest = path.join(resourcesRoot, 'models', name);
+
+// A run that continues a shipped model (`-- --from NAME`) states the whole recipe: the source's, then this one. The
+// source card is read now, because the new bundle may replace the source's folder (same name).
+const fromAt = extra.indexOf('--from');
+const sourceCardFile = fromAt >= 0 ? path.join(resourcesRoot, 'models', extra[fromAt + 1], 'card.json') : null;
+const sourceCard = sourceCardFile ? JSON.parse(readFileSync(sourceCardFile, 'utf8')) : null;
 
 const args = [cli, 'train', data, '--tasks', tasks, ...(multiTask ? ['--weighting', 'uncertainty'] : []),
   '--epochs', epochs, '--ensemble', ensemble, '--seed', '0', '--out', work, '--quiet', ...extra];
@@ -53,7 +64,8 @@ for (const f of readdirSync(work)) if (f !== 'checkpoint.bin' && !f.startsWith('
 const relative = (p) => path.relative(process.cwd(), p).split(path.sep).join('/');
 for (const f of ['model.json', 'training-run.json']) {
   const file = path.join(dest, f);
-  const text = readFileSync(file, 'utf8').split(data).join(relative(data)).split(work).join(relative(dest));
+  const text = readFileSync(file, 'utf8').split(data).join(relative(data)).split(work).join(relative(dest))
+    .split(resourcesRoot).join(relative(resourcesRoot));
   writeFileSync(file, text);
 }
 const model = JSON.parse(readFileSync(path.join(dest, 'model.json'), 'utf8'));
@@ -64,7 +76,7 @@ const provenance = {
   description: multiTask
     ? `MT-CGCNN ensemble (${model.tasks.map((t) => t.name).join(', ')}) trained on Materials Project crystals`
     : `Single-task CGCNN ensemble (${model.tasks[0].name}) trained on Materials Project crystals`,
-  recipe: `node scripts/train-default-models.mjs${name === 'mtcgcnn-e4-mp25k' ? '' : ` --name ${name}`}${makeDefault ? '' : ` --tasks ${tasks}`} --epochs ${epochs} --ensemble ${ensemble}${extra.length ? ` -- ${extra.map((a) => (/[<>\s]/.test(a) ? `'${a}'` : a)).join(' ')}` : ''}`,
+  recipe: `${sourceCard ? `${sourceCard.recipe}; then ` : ''}node scripts/train-default-models.mjs${name === 'mtcgcnn-e4-mp25k' ? '' : ` --name ${name}`}${makeDefault ? '' : ` --tasks ${tasks}`} --epochs ${epochs} --ensemble ${ensemble}${extra.length ? ` -- ${extra.map((a) => (/[<>\s]/.test(a) ? `'${a}'` : a)).join(' ')}` : ''}`,
   dataset: {
     name: 'mp-cgcnn-25k (25,710 Materials Project crystals, GGA/GGA+U)',
     license: 'Materials Project data, CC BY 4.0',
@@ -77,6 +89,7 @@ const provenance = {
   },
   split: card.split,
   testMetrics: card.testMetrics,
+  ...(sourceCard ? { continues: { name: sourceCard.name, epochs: sourceCard.epochs, trainingSeconds: sourceCard.trainingSeconds, testMetrics: sourceCard.testMetrics } } : {}),
   ensemble: model.members.length,
   epochs: card.epochs,
   trainingSeconds: card.durationSeconds,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { averageMae, evaluatePredictions } from '../../src-main/core/metrics';
+import { formatMetricsTable } from '../../src-main/cli/metrics-table';
 
 describe('averageMae', () => {
   it('averages finite MAEs and skips missing ones', () => {
@@ -65,5 +66,21 @@ describe('evaluatePredictions', () => {
   it('rejects mismatched inputs and duplicate names', () => {
     expect(() => evaluatePredictions(tasks, yTrue.slice(0, 2), yPred)).toThrow(RangeError);
     expect(() => evaluatePredictions([tasks[0], tasks[0]], yTrue.slice(0, 2), yPred.slice(0, 2))).toThrow(RangeError);
+  });
+});
+
+describe('formatMetricsTable (the table people read in the terminal)', () => {
+  it('names each property for people next to its column, with units on the errors', () => {
+    const tasks = [
+      { name: 'formation_energy_per_atom_eV', unit: 'eV/atom' },
+      { name: 'band_gap_eV', unit: 'eV' },
+    ];
+    const m = evaluatePredictions(tasks, [new Float64Array([-1, -2]), new Float64Array([0, 1.5])], [new Float64Array([-1.1, -1.8]), new Float64Array([0.1, 1.0])]);
+    const lines = formatMetricsTable(m, 'test split').split('\n');
+    expect(lines[0]).toBe('test split:');
+    expect(lines[1]).toMatch(/^property +task +n +MAE/);
+    expect(lines[2]).toMatch(/^Formation energy +formation_energy_per_atom_eV +2 +0\.1500 eV\/atom/);
+    expect(lines[3]).toMatch(/^Band gap +band_gap_eV +2 +0\.3000 eV/);
+    expect(lines.at(-1)).toBe(`average MAE over tasks: ${((0.15 + 0.3) / 2).toFixed(4)}`);
   });
 });
