@@ -286,7 +286,7 @@ export class ScreeningService {
     if (iId < 0 || valueCols.some((c) => c < 0)) throw new UserFacingError(`The results CSV does not have the expected columns (${header.join(', ')}). Screen the folder again.`, 'failed');
     return {
       screeningId: id,
-      tasks: m.tasks,
+      tasks: m.tasks.map((t) => ({ name: t.name, unit: t.unit })),
       ids: rows.map((r) => r[iId] ?? ''),
       files: rows.map((r) => path.resolve(m.folder, r[iFile] ?? '')),
       formulas: rows.map((r) => (iFormula >= 0 ? (r[iFormula] ?? '') : '')),
