@@ -89,7 +89,8 @@ const provenance = {
   },
   split: card.split,
   testMetrics: card.testMetrics,
-  ...(sourceCard ? { continues: { name: sourceCard.name, epochs: sourceCard.epochs, trainingSeconds: sourceCard.trainingSeconds, testMetrics: sourceCard.testMetrics } } : {}),
+  // every earlier stage stays on the card: `continues` nests the source's own `continues`
+  ...(sourceCard ? { continues: { name: sourceCard.name, epochs: sourceCard.epochs, trainingSeconds: sourceCard.trainingSeconds, testMetrics: sourceCard.testMetrics, ...(sourceCard.continues ? { continues: sourceCard.continues } : {}) } } : {}),
   ensemble: model.members.length,
   epochs: card.epochs,
   trainingSeconds: card.durationSeconds,
