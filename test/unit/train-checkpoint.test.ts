@@ -5,7 +5,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/compute/backend';
-import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph';
 import {
   checkpointExists,
   decodeCheckpoint,
@@ -16,7 +15,7 @@ import {
   saveCheckpoint,
   type CheckpointFile,
 } from '../../src-main/core/train/checkpoint';
-import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../fixtures/synthetic-training';
+import { syntheticTrainingData } from '../fixtures/synthetic-training';
 import { trainModel } from '../../src-main/core/train/trainer';
 import type { TrainOptions, TrainingData } from '../../src-main/core/train/types';
 
@@ -99,16 +98,7 @@ describe('trainer resume from a damaged checkpoint', () => {
   });
 
   function data(): TrainingData {
-    const graphs = syntheticGraphs(32, { seed: 5, minAtoms: 2, maxAtoms: 6, maxNeighbors: 12 });
-    const matrix = syntheticElementTable(92);
-    return {
-      graphs,
-      targets: syntheticTargets(graphs, 2, 0.1, 4),
-      tasks: [{ name: 'formation_energy_per_atom_eV', unit: 'eV/atom' }, { name: 'band_gap_eV', unit: 'eV' }],
-      elementTable: { dimension: 92, matrix: () => matrix },
-      graphSettings: DEFAULT_GRAPH_SETTINGS,
-      datasetName: 'synthetic',
-    };
+    return syntheticTrainingData(32, { seed: 5, minAtoms: 2, maxAtoms: 6, maxNeighbors: 12, missing: 0.1, targetSeed: 4 });
   }
   const opts: TrainOptions = { model: { convDim: 8, numConv: 1, hiddenDim: 8 }, epochs: 4, batchSize: 8, learningRate: 0.01, seed: 3, split: { seed: 1 } };
 

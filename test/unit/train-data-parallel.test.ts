@@ -14,7 +14,7 @@ import { defaultTrainingWorkers } from '../../src-main/core/train/data-parallel'
 import { trainModel } from '../../src-main/core/train/trainer';
 import { runTrainingInWorker } from '../../src-main/core/train/worker-client';
 import type { TrainOptions, TrainResult, TrainingData } from '../../src-main/core/train/types';
-import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../fixtures/synthetic-training';
+import { syntheticGraphs, syntheticTrainingData } from '../fixtures/synthetic-training';
 
 // The gradient worker and the training worker bundled as the app build bundles them, each into its own folder
 // inside the repository (so node_modules resolves as it does for out/main).
@@ -22,17 +22,8 @@ const cache = path.resolve(__dirname, '../../node_modules/.cache/mtcgcnn-test/da
 let gradientWorker = '';
 let trainWorker = '';
 
-function data(n = 60, tasks = 2): TrainingData {
-  const graphs = syntheticGraphs(n, { seed: 21, minAtoms: 2, maxAtoms: 8, maxNeighbors: 12 });
-  const matrix = syntheticElementTable(92);
-  return {
-    graphs,
-    targets: syntheticTargets(graphs, tasks, 0.1, 5),
-    tasks: [{ name: 'formation_energy_per_atom_eV', unit: 'eV/atom' }, { name: 'band_gap_eV', unit: 'eV' }].slice(0, tasks),
-    elementTable: { dimension: 92, matrix: () => matrix },
-    graphSettings: DEFAULT_GRAPH_SETTINGS,
-    datasetName: 'synthetic',
-  };
+function data(n = 60): TrainingData {
+  return syntheticTrainingData(n, { seed: 21, minAtoms: 2, maxAtoms: 8, maxNeighbors: 12, missing: 0.1, targetSeed: 5 });
 }
 
 const small: TrainOptions = {

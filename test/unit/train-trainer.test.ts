@@ -3,22 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../src-main/core/compute/backend';
-import { DEFAULT_GRAPH_SETTINGS } from '../../src-main/core/graph/crystal-graph';
 import { trainModel } from '../../src-main/core/train/trainer';
 import type { TrainOptions, TrainProgress, TrainingData } from '../../src-main/core/train/types';
-import { syntheticElementTable, syntheticGraphs, syntheticTargets } from '../fixtures/synthetic-training';
+import { syntheticTrainingData } from '../fixtures/synthetic-training';
 
 function data(n = 48, missing = 0.15): TrainingData {
-  const graphs = syntheticGraphs(n, { seed: 11, minAtoms: 2, maxAtoms: 8, maxNeighbors: 12 });
-  const matrix = syntheticElementTable(92);
-  return {
-    graphs,
-    targets: syntheticTargets(graphs, 2, missing, 4),
-    tasks: [{ name: 'formation_energy_per_atom_eV', unit: 'eV/atom' }, { name: 'band_gap_eV', unit: 'eV' }],
-    elementTable: { dimension: 92, matrix: () => matrix },
-    graphSettings: DEFAULT_GRAPH_SETTINGS,
-    datasetName: 'synthetic',
-  };
+  return syntheticTrainingData(n, { seed: 11, minAtoms: 2, maxAtoms: 8, maxNeighbors: 12, missing, targetSeed: 4 });
 }
 
 const small: TrainOptions = {
