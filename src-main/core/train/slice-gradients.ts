@@ -116,20 +116,27 @@ export function sliceGradients(
     }
     return out;
   } finally {
-    for (const s of stats) {
-      s.mean.dispose();
-      s.variance.dispose();
-    }
-    if (shared) new Set(shared.filter(Boolean)).forEach((h) => h.dispose());
-    perTask?.dispose();
-    penalty?.dispose();
-    disposeBatchTensors(bt);
-    target.dispose();
-    mask.dispose();
-    invCounts.dispose();
-    weights.dispose();
-    isClass?.dispose();
+    disposeStepTensors(stats, shared, bt, [perTask, penalty, target, mask, invCounts, weights, isClass]);
   }
+}
+
+/**
+ * Frees what one training step made (the one-thread step and a slice's): the batch-norm statistics, the shared
+ * representations (each once: several entries may be the same tensor), the batch tensors and the others given.
+ */
+export function disposeStepTensors(
+  stats: readonly BnStatUpdate[],
+  shared: readonly Tensor[] | undefined,
+  bt: Parameters<typeof disposeBatchTensors>[0],
+  others: readonly (Tensor | null | undefined)[],
+): void {
+  for (const s of stats) {
+    s.mean.dispose();
+    s.variance.dispose();
+  }
+  if (shared) new Set(shared.filter(Boolean)).forEach((h) => h.dispose());
+  disposeBatchTensors(bt);
+  for (const t of others) t?.dispose();
 }
 
 /**

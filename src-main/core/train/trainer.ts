@@ -28,7 +28,7 @@ import { DEFAULT_MODEL_CONFIG, type ModelConfig, makeModelConfig, resolveTask } 
 import { IDENTITY_NORMALIZER, taskOutput } from '../model/task-output';
 import { type TransferOptions, checkTransferCompatible, isConvParam, isTrunkParam, transferRecords, transferredNormalizers } from './transfer';
 import { ParamStore, type TensorRecord } from '../model/params';
-import { BatchBuilder, BondBasis, batchToTensors, checkElementsCovered, disposeBatchTensors } from '../model/batch';
+import { BatchBuilder, BondBasis, batchToTensors, checkElementsCovered } from '../model/batch';
 import { FoldedNetwork, applyBnUpdates, forwardTrain, headForward, softSharingPenalty } from '../model/network';
 import { predictNormalized, resolvePath } from '../model/inference';
 import { batchTargets, defaultEdgeBudget, planBatches } from './collate';
@@ -42,7 +42,7 @@ import {
 import { checkpointFiles, loadCheckpointWithFallback, saveCheckpoint } from './checkpoint';
 import { GRADIENT_WORKER_NAME, GradientWorkers, paramSlots, threadPlan } from './data-parallel';
 import { TRAIN_WORKER_NAME, runTrainingInWorker } from './worker-client';
-import { type SliceModel, combineBnStats, sliceGradients, splitBatch } from './slice-gradients';
+import { type SliceModel, combineBnStats, disposeStepTensors, sliceGradients, splitBatch } from './slice-gradients';
 import { workerScriptPath } from '../parallel/worker-pool';
 import { paramSpecs } from '../model/params';
 import type {
@@ -520,18 +520,7 @@ class MemberTrainer {
       for (const g of Object.values(grads)) g.dispose();
       this.countStep(totals, total, taskLoss, mc.counts, B, epoch, s);
     } finally {
-      for (const st of fwdStats) {
-        st.mean.dispose();
-        st.variance.dispose();
-      }
-      if (shared) new Set(shared.filter(Boolean)).forEach((h) => h.dispose());
-      perTask?.dispose();
-      disposeBatchTensors(bt);
-      target.dispose();
-      mask.dispose();
-      invCounts.dispose();
-      present.dispose();
-      isClass?.dispose();
+      disposeStepTensors(fwdStats, shared, bt, [perTask, target, mask, invCounts, present, isClass]);
     }
   }
 
